@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# record.sh CASE_DIR [KERNEL_ID ...]
+#
+# Boot real Debian kernels under QEMU with the device tree of one case and keep
+# what the kernel printed about memory, as CASE_DIR/KERNEL_ID.log.
+#
+# KERNEL_ID = <flavour>-<series>:
+#   arm64-6.1  arm64-6.12            (Debian flavour "arm64", qemu-system-aarch64)
+#   armmp-6.1  armmp-lpae-6.1        (Debian armhf flavours, qemu-system-arm)
+#   armmp-6.12 armmp-lpae-6.12       (same, trixie)
+#   riscv64-6.12                     (not implemented yet: needs -kernel + OpenSBI)
+# series -> Debian suite: 6.1 = bookworm, 6.12 = trixie.
+# Without KERNEL_IDs, the "kernels:" list of CASE_DIR/case.yaml is used.
+#
+# The kernel, the DTB and a tiny boot stub are loaded with QEMU's generic loader
+# (-device loader); -kernel is never used, because QEMU's ARM boot code would
+# delete the DTB's /memory nodes and write its own.
+#
+# Environment:
+#   DTMEM_KERNEL_DIR_<ID with - and . as _>  unpacked package to use instead of
+#                                            tools/debian-kernels.sh (testing)
+#   RECORD_TIMEOUT   seconds per boot (default 90)
+#   RECORD_KEEP_RAW  if set to a directory, raw console logs are copied there
+#                    (never into the case directory: raw logs are not committed)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cases_root="$repo/tests/kernel-cases"
+
+die() { echo "record.sh: $*" >&2; exit 1; }
+
+[ $# -ge 1 ] || die "usage: record.sh CASE_DIR [KERNEL_ID ...]"
+case_dir=$(cd "$1" && pwd) || die "no case directory $1"
+shift
+case_name=$(basename "$case_dir")
+yaml="$case_dir/case.yaml"
+dts="$case_dir/board.dts"
+[ -f "$yaml" ] || die "$yaml missing"
+[ -f "$dts" ] || die "$dts missing"
+
+# --- case.yaml: a flat YAML mapping, one "key: value" per line --------------
+yget() {  # yget KEY [DEFAULT]
+	local v
+	v=$(sed -n "s/^$1:[[:space:]]*//p" "$yaml" | head -n1)
+	v=${v%%[[:space:]]#*}           # trailing comment
+	v=${v%"${v##*[![:space:]]}"}    # trailing blanks
+	case $v in
+	\"*\") v=${v#\"}; v=${v%\"} ;;
+	\'*\') v=${v#\'}; v=${v%\'} ;;
+	esac
+	if [ -z "$v" ] && [ $# -ge 2 ]; then v=$2; fi
+	printf '%s' "$v"
+}
+
+arch=$(yget arch)
+case $arch in
+arm64) def_cpu=cortex-a57 def_image=0x40200000 def_dtb=0x48000000 def_stub=0x40100000 ;;
+arm)   def_cpu=cortex-a15 def_image=0x43000000 def_dtb=0x44000000 def_stub=0x40100000 ;;
+*) die "$yaml: arch must be arm64 or arm (got '$arch')" ;;
+esac
+machine=$(yget machine virt)
+cpu=$(yget cpu "$def_cpu")
+ram=$(yget ram)
+[ -n "$ram" ] || die "$yaml: ram missing"
+cmdline=$(yget cmdline)
+image_addr=$(yget image_addr "$def_image")
+dtb_addr=$(yget dtb_addr "$def_dtb")
+stub_addr=$(yget stub_addr "$def_stub")
+extra_qemu=$(yget qemu_extra "")
+
+if [ $# -eq 0 ]; then
+	# kernels: [a, b]  or  kernels: a b
+	kl=$(yget kernels)
+	kl=${kl#[}; kl=${kl%]}; kl=${kl//,/ }
+	# shellcheck disable=SC2206
+	set -- $kl
+fi
+[ $# -ge 1 ] || die "no kernel ids given and none in $yaml"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-oracle.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# --- DTB ------------------------------------------------------------------
+src="$dts"
+if grep -q '^[[:space:]]*#[[:space:]]*include' "$dts"; then
+	cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -P \
+		-I "$case_dir" -I "$cases_root/include" "$dts" > "$work/board.pp.dts"
+	src="$work/board.pp.dts"
+fi
+dtc -q -I dts -O dtb -i "$case_dir" -i "$cases_root/include" -o "$work/board.dtb" "$src" \
+	|| die "$case_name: dtc failed"
+
+# The command line the kernel gets is /chosen/bootargs; case.yaml repeats it.
+dt_cmdline=$(fdtget -t s "$work/board.dtb" /chosen bootargs 2>/dev/null || true)
+if [ "$dt_cmdline" != "$cmdline" ]; then
+	die "$case_name: case.yaml cmdline '$cmdline' differs from /chosen/bootargs '$dt_cmdline'"
+fi
+
+# --- boot stub ------------------------------------------------------------
+# Written as raw little-endian instruction words (no cross assembler here).
+le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $((($1 >> 8) & 255)))\\x$(printf %02x $((($1 >> 16) & 255)))\\x$(printf %02x $((($1 >> 24) & 255)))"; }
+le64() { le32 $(($1 & 0xffffffff)); le32 $((($1 >> 32) & 0xffffffff)); }
+
+make_stub() {
+	local out=$1
+	case $arch in
+	arm64)
+		# arm64 boot protocol: x0 = DTB, x1 = x2 = x3 = 0, jump to Image.
+		# 0x00 580000c0  ldr  x0, 0x18   LDR (literal, 64-bit): 0x58000000 | imm19<<5 | Rt,
+		#                                imm19 = (0x18-0x00)/4 = 6, Rt = 0
+		# 0x04 aa1f03e1  mov  x1, xzr    ORR Xd, XZR, XZR: 0xaa1f03e0 | Rd
+		# 0x08 aa1f03e2  mov  x2, xzr
+		# 0x0c aa1f03e3  mov  x3, xzr
+		# 0x10 58000084  ldr  x4, 0x20   imm19 = (0x20-0x10)/4 = 4, Rt = 4
+		# 0x14 d61f0080  br   x4         BR: 0xd61f0000 | Rn<<5, Rn = 4
+		# 0x18 .quad DTB address
+		# 0x20 .quad Image address
+		{
+			le32 0x580000c0; le32 0xaa1f03e1; le32 0xaa1f03e2; le32 0xaa1f03e3
+			le32 0x58000084; le32 0xd61f0080
+			le64 "$dtb_addr"; le64 "$image_addr"
+		} > "$out"
+		;;
+	arm)
+		# 32-bit ARM boot protocol: r0 = 0, r1 = ~0 (machine type: use DT), r2 = DTB.
+		# 0x00 e3a00000  mov  r0, #0
+		# 0x04 e3e01000  mvn  r1, #0            (r1 = 0xffffffff)
+		# 0x08 e59f2004  ldr  r2, [pc, #4]      pc reads as 0x08+8 -> loads word at 0x14
+		# 0x0c e59f3004  ldr  r3, [pc, #4]      -> loads word at 0x18
+		# 0x10 e12fff13  bx   r3
+		# 0x14 .word DTB address
+		# 0x18 .word zImage address
+		{
+			le32 0xe3a00000; le32 0xe3e01000; le32 0xe59f2004; le32 0xe59f3004
+			le32 0xe12fff13; le32 "$dtb_addr"; le32 "$image_addr"
+		} > "$out"
+		;;
+	esac
+}
+make_stub "$work/stub.bin"
+
+# --- kernels ----------------------------------------------------------------
+kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
+	local id=$1 flavour series suite debarch var
+	series=${id##*-}; flavour=${id%-*}
+	case $series in
+	6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
+	esac
+	case $flavour in
+	arm64) debarch=arm64 ;; armmp|armmp-lpae) debarch=armhf ;; riscv64) debarch=riscv64 ;;
+	*) die "unknown flavour in $id" ;;
+	esac
+	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
+	if [ -n "${!var:-}" ]; then
+		printf '%s' "${!var}"
+	elif [ -x "$repo/tools/debian-kernels.sh" ]; then
+		"$repo/tools/debian-kernels.sh" "$suite" "$debarch" "$flavour" | tail -n1
+	else
+		die "tools/debian-kernels.sh not found (or set $var)"
+	fi
+}
+
+# Lines of the console log that matter for memory, in kernel order, without the
+# printk timestamp.  Keep this list in step with README.md.
+trim() {
+	local memblock=$1
+	tr -d '\r' | sed -e 's/^\[ *[0-9]*\.[0-9]*\] //' | awk -v memblock="$memblock" '
+	/^Linux version /                         { print; next }
+	/^Machine model:/                         { print; next }
+	/^OF: (fdt|reserved mem):/                { print; next }
+	/^OF: translation of DMA address/         { print; next }
+	/^Reserved memory:/                       { print; next }
+	/^cma:/                                   { print; next }
+	/^Zone ranges:/                           { print; next }
+	/^  (DMA|DMA32|Normal|HighMem|Movable|Device) +(empty|\[mem)/ { print; next }
+	/^Movable zone start/                     { print; next }
+	/^  Node +[0-9]+: 0x/                     { print; next }
+	/^Early memory node ranges/               { print; next }
+	/^  node +[0-9]+: \[mem/                  { print; next }
+	/^Initmem setup node/                     { print; next }
+	/^On node [0-9]+, zone /                  { print; next }
+	/^NUMA: / || /^NODE_DATA/                 { print; next }
+	/^Memory: /                               { print; next }
+	/^Memory limited to/                      { print; next }
+	/^Built [0-9]+ zonelists/                 { print; next }
+	/^software IO TLB:/                       { print; next }
+	/^DMA: (preallocated|failed)/             { print; next }
+	/^crashkernel/                            { print; next }
+	/HighMem|[Hh]ighmem|[Ll]owmem/            { print; next }
+	/^vmalloc area/                           { print; next }
+	/^Ignoring (RAM|memory)/                  { print; next }
+	/Consider using a HIGHMEM/                { print; next }
+	/OVERLAP/                                 { print; next }
+	/ overlaps with /                         { print; next }
+	/^OMAP[0-9]*: Map /                       { print; next }
+	/^Kernel command line:/                   { print; next }
+	/^Unknown kernel command line parameters/ { print; next }
+	/[Ff]ail/ && /[Mm]em|[Rr]eserv|[Aa]lloc|cma|CMA|DMA|dma|swiotlb|TLB|pool|region/ { print; next }
+	/^WARNING:/ || /^Kernel panic/ || /^Unable to handle/ || /^Internal error/ || /^BUG:/ { print; next }
+	/^Oops/                                   { print; next }
+	memblock && (/^memblock/ || /^MEMBLOCK configuration/ || /^ (memory|reserved) (size|\.cnt)/ || /^ (memory|reserved)\[0x/) { print; next }
+	'
+}
+
+case $arch in
+arm64) qemu=qemu-system-aarch64 ;;
+arm)   qemu=qemu-system-arm ;;
+esac
+qemu_version=$("$qemu" --version | head -n1 | sed 's/^QEMU emulator version //')
+timeout_s=${RECORD_TIMEOUT:-90}
+memblock=0
+case " $cmdline " in *" memblock=debug "*) memblock=1 ;; esac
+
+for id in "$@"; do
+	case $id in
+	arm64-*) [ "$arch" = arm64 ] || die "$case_name: $id is not an $arch kernel" ;;
+	armmp-*) [ "$arch" = arm ] || die "$case_name: $id is not an $arch kernel" ;;
+	*) die "$case_name: kernel id $id not supported by this recorder" ;;
+	esac
+	kdir=$(kernel_dir "$id")
+	img=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -n1)
+	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* in $kdir"
+	kver=${img##*/vmlinuz-}
+	pkg="linux-image-$kver"
+	# Package version: from DEBIAN/control if the package was unpacked with it,
+	# else from a directory named like the .deb (NAME_VERSION_ARCH), else from
+	# the "Debian x.y.z-n" part of the kernel's own banner (after the boot).
+	pkgver=
+	if [ -f "$kdir/DEBIAN/control" ]; then
+		pkgver=$(sed -n 's/^Version: *//p' "$kdir/DEBIAN/control")
+	else
+		b=$(basename "$kdir")
+		case $b in "${pkg}_"*_*) b=${b#"${pkg}_"}; pkgver=${b%_*} ;; esac
+	fi
+
+	raw="$work/$id.raw.log"
+	set +e
+	timeout --foreground -k 5 "$timeout_s" "$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
+		-display none -monitor none -serial "file:$raw" -no-reboot \
+		-device "loader,file=$img,addr=$image_addr,force-raw=on" \
+		-device "loader,file=$work/board.dtb,addr=$dtb_addr,force-raw=on" \
+		-device "loader,file=$work/stub.bin,addr=$stub_addr,force-raw=on" \
+		-device "loader,addr=$stub_addr,cpu-num=0" \
+		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1
+	rc=$?
+	set -e
+	touch "$raw"
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		end="timeout after ${timeout_s}s"
+	elif [ $rc -ne 0 ]; then
+		end="qemu exit status $rc: $(head -c 300 "$work/$id.qemu.out" | tr '\n' ' ')"
+	elif grep -q 'Kernel panic' "$raw"; then
+		end="kernel panic, guest reset, qemu exited (-no-reboot)"
+	else
+		end="qemu exited without a kernel panic"
+	fi
+	if [ -z "$pkgver" ]; then
+		pkgver=$(tr -d '\r' < "$raw" | sed -n 's/^.*Linux version .* Debian \([^ ]*\) .*$/\1 (from the banner)/p' | head -n1)
+		[ -n "$pkgver" ] || pkgver="(version unknown)"
+	fi
+	out="$case_dir/$id.log"
+	{
+		echo "# case: $case_name"
+		echo "# kernel-id: $id"
+		echo "# package: $pkg $pkgver"
+		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp 1${extra_qemu:+ $extra_qemu}"
+		echo "# load: image $image_addr, dtb $dtb_addr, stub $stub_addr (generic loader, no -kernel)"
+		echo "# end: $end"
+		echo "# console: $(wc -l < "$raw") lines raw, trimmed to memory-related lines below"
+		trim "$memblock" < "$raw"
+		if [ ! -s "$raw" ]; then
+			echo "# (no console output at all)"
+		fi
+	} > "$out"
+	if [ -n "${RECORD_KEEP_RAW:-}" ]; then
+		mkdir -p "$RECORD_KEEP_RAW"
+		cp "$raw" "$RECORD_KEEP_RAW/$case_name.$id.raw.log"
+	fi
+	echo "$case_name $id: $(grep -vc '^#' "$out") lines, $end"
+done
