@@ -223,11 +223,16 @@ for id in "$@"; do
 	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* in $kdir"
 	kver=${img##*/vmlinuz-}
 	pkg="linux-image-$kver"
-	# Package version: from DEBIAN/control if the package was unpacked with it,
+	# Package version: from the SOURCE file of tools/debian-kernels.sh, from
+	# DEBIAN/control if the package was unpacked with it,
 	# else from a directory named like the .deb (NAME_VERSION_ARCH), else from
 	# the "Debian x.y.z-n" part of the kernel's own banner (after the boot).
 	pkgver=
-	if [ -f "$kdir/DEBIAN/control" ]; then
+	if [ -f "$kdir/SOURCE" ]; then
+		# written by tools/debian-kernels.sh
+		pkg=$(sed -n 's/^package: *//p' "$kdir/SOURCE")
+		pkgver="$(sed -n 's/^version: *//p' "$kdir/SOURCE") ($(sed -n 's/^suite: *//p' "$kdir/SOURCE"), $(sed -n 's/^arch: *//p' "$kdir/SOURCE"))"
+	elif [ -f "$kdir/DEBIAN/control" ]; then
 		pkgver=$(sed -n 's/^Version: *//p' "$kdir/DEBIAN/control")
 	else
 		b=$(basename "$kdir")
@@ -264,6 +269,9 @@ for id in "$@"; do
 		echo "# case: $case_name"
 		echo "# kernel-id: $id"
 		echo "# package: $pkg $pkgver"
+		if [ -f "$kdir/SOURCE" ] && grep -q '^note:' "$kdir/SOURCE"; then
+			echo "# package-note: $(sed -n 's/^note: *//p' "$kdir/SOURCE")"
+		fi
 		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp 1${extra_qemu:+ $extra_qemu}"
 		echo "# load: image $image_addr, dtb $dtb_addr, stub $stub_addr (generic loader, no -kernel)"
 		echo "# end: $end"
