@@ -1,0 +1,99 @@
+// Address translation as the kernel does it (drivers/of/address.c): cell counts with
+// inheritance, `reg` decoding, translation through `ranges` and `dma-ranges`, the PCI
+// and ISA bus conventions, DMA windows and the system-wide DMA limit.
+//
+// Everything is 64-bit and overflow-checked: an address or size that does not fit in
+// 64 bits, or a region whose end would pass 2^64, is a dtmem::Error naming the node.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtmem/range.hpp"
+#include "dtmem/tree.hpp"
+
+namespace dtmem {
+
+// Kernel defaults when no ancestor has the property (OF_ROOT_NODE_*_CELLS_DEFAULT).
+inline constexpr int kDefaultAddressCells = 1;
+inline constexpr int kDefaultSizeCells = 1;
+// OF_MAX_ADDR_CELLS.
+inline constexpr int kMaxAddressCells = 4;
+
+struct Cells {
+    int address = kDefaultAddressCells;
+    int size = kDefaultSizeCells;
+};
+
+// #address-cells/#size-cells that apply to the children of `bus`: its own, else the
+// nearest ancestor's, else the defaults (of_bus_n_addr_cells / of_bus_n_size_cells).
+Cells bus_cells(const Tree& tree, NodeId bus);
+
+// Root #address-cells/#size-cells as the early FDT scan reads them (fdt.c
+// early_init_dt_scan_root): root's own or the defaults, no inheritance.
+Cells root_cells(const Tree& tree);
+
+// Reads `count` big-endian cells as one number; Error when it does not fit in 64 bits.
+u64 read_number(const Property& property, std::size_t first_cell, int count,
+                const Tree& tree, NodeId node);
+
+struct AddressSize {
+    u64 address = 0;
+    u64 size = 0;
+};
+
+// Splits a (address, size) list property read with `cells`; Error when its length is not a
+// whole number of entries or a value overflows.
+std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property,
+                                      Cells cells);
+
+// The node's register windows translated to CPU physical addresses, with their index in
+// `reg` (`assigned-addresses` under a PCI bus). Entries that are not memory space
+// (I/O ports, PCI config space) or that do not translate are left out; `untranslatable`
+// is set when a memory entry failed to translate (no `ranges`, outside every window).
+struct MmioWindow {
+    int index = 0;
+    Range range;
+};
+struct MmioResult {
+    std::vector<MmioWindow> windows;
+    std::string untranslatable;  // why the first failing entry failed; empty if none
+};
+MmioResult translate_reg(const Tree& tree, NodeId node);
+
+// One entry of a dma-ranges window after the kernel's range parser merged contiguous ones.
+struct DmaRange {
+    u64 dma_start = 0;
+    u64 cpu_start = 0;
+    u64 size = 0;
+};
+
+struct DmaWindow {
+    NodeId node = kNoNode;  // the node whose dma-ranges applies
+    std::vector<DmaRange> ranges;
+    u64 dma_limit = 0;  // highest bus address of the window
+};
+
+// The DMA parent: the `interconnects` target named "dma-mem", else the DT parent
+// (__of_get_dma_parent).
+NodeId dma_parent(const Tree& tree, NodeId node);
+
+// The window a device gets (of_dma_configure_id → of_dma_get_range on its DMA parent);
+// nothing when no non-empty dma-ranges is reachable ("no limit from DT") or none of its
+// entries translates (the kernel then configures the device as if it had none; those
+// failures are listed by dma_max_cpu_address()).
+std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device);
+
+// of_dma_get_max_cpu_address(NULL): the minimum over available nodes of the highest CPU
+// address of their dma-ranges. Nothing when no dma-ranges constrains it. A failing
+// translation makes the kernel wrap (cpu_end = size - 2); that value is returned as the
+// kernel computes it and the failure is listed in `failures`.
+struct DmaMaxAddress {
+    std::optional<u64> address;
+    std::vector<std::string> failures;
+};
+DmaMaxAddress dma_max_cpu_address(const Tree& tree);
+
+}  // namespace dtmem

@@ -1,0 +1,113 @@
+// The physical memory map: facts the device tree states, read the way the kernel reads
+// them (drivers/of/fdt.c, drivers/of/of_reserved_mem.c, drivers/of/address.c), before
+// any prediction of what a kernel does with them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtmem/address.hpp"
+#include "dtmem/range.hpp"
+#include "dtmem/tree.hpp"
+
+namespace dtmem {
+
+enum class RamSource { Reg, UsableMemory, CommandLine };
+
+struct RamBank {
+    NodeId node = kNoNode;  // kNoNode for --memory banks
+    Range range;
+    RamSource source = RamSource::Reg;
+    bool hotpluggable = false;
+};
+
+enum class RegionType { Static, Dynamic, Invalid };
+
+struct ReservedRegion {
+    NodeId node = kNoNode;
+    RegionType type = RegionType::Invalid;
+    std::vector<AddressSize> reg;  // may hold size-0 entries: the kernel reports them
+    std::optional<u64> size;
+    std::optional<u64> alignment;
+    std::vector<Range> alloc_ranges;
+    bool no_map = false;
+    bool reusable = false;
+    bool cma_default = false;
+    bool dma_default = false;
+    bool available = true;
+    std::vector<std::string_view> compatible;
+    std::vector<NodeId> users;  // available nodes whose memory-region points here
+    std::string problem;        // why the kernel skips it (type Invalid), in its words
+};
+
+struct ReservedMemory {
+    NodeId node = kNoNode;
+    std::optional<int> address_cells;
+    std::optional<int> size_cells;
+    bool has_ranges = false;
+    std::string unsupported_reason;  // empty when the kernel accepts the node
+    std::vector<ReservedRegion> regions;
+
+    bool supported() const { return unsupported_reason.empty(); }
+};
+
+struct Chosen {
+    NodeId node = kNoNode;
+    std::optional<std::string_view> bootargs;
+    std::optional<std::string_view> stdout_path;
+    std::optional<Range> initrd;
+    std::vector<Range> usable_memory_range;
+};
+
+struct MmioRegion {
+    NodeId node = kNoNode;
+    int index = 0;
+    std::optional<std::string_view> name;  // reg-names entry
+    Range range;
+};
+
+struct RegionUse {
+    NodeId region = kNoNode;
+    std::optional<std::string_view> name;  // memory-region-names entry
+};
+
+struct Device {
+    NodeId node = kNoNode;
+    bool dma_coherent = false;
+    std::optional<DmaWindow> dma_window;
+    std::vector<RegionUse> memory_regions;
+};
+
+enum class Severity { Note, Warning };
+
+struct Diagnostic {
+    Severity severity = Severity::Note;
+    NodeId node = kNoNode;
+    std::string message;
+    std::string property;  // the property the diagnostic is about, for its location
+};
+
+struct MemoryMap {
+    Cells root_cells;
+    std::vector<RamBank> ram;  // sorted by start
+    std::vector<Range> memreserve;
+    std::optional<ReservedMemory> reserved_memory;
+    Chosen chosen;
+    std::vector<MmioRegion> mmio;  // sorted by start, node path, index
+    std::vector<Device> devices;   // tree order
+    DmaMaxAddress dma_max;
+    std::vector<Diagnostic> diagnostics;
+};
+
+struct MapOptions {
+    std::vector<Range> memory;  // --memory banks; when non-empty they replace the tree's
+};
+
+// Builds the map. Throws dtmem::Error for malformed memory-relevant properties.
+MemoryMap build_memory_map(const Tree& tree, const MapOptions& options = {});
+
+// Parses "BASE:SIZE" (e.g. "0x40000000:2G"); nothing when malformed or overflowing.
+std::optional<Range> parse_memory_bank(std::string_view text);
+
+}  // namespace dtmem

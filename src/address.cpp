@@ -1,0 +1,476 @@
+// Mirrors drivers/of/address.c (v6.12): of_match_bus(), of_bus_*_map/translate,
+// __of_translate_address(), of_translate_one(), of_pci_range_parser_one(),
+// of_dma_get_range() and of_dma_get_max_cpu_address(). Where the kernel silently
+// truncates to 64 bits or wraps, dtmem raises an Error instead (or, for the DMA limit,
+// reproduces the kernel's value and reports the failure).
+#include "dtmem/address.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "dtmem/error.hpp"
+
+namespace dtmem {
+namespace {
+
+constexpr u64 kBadAddress = ~u64{0};  // OF_BAD_ADDR
+// #size-cells beyond this cannot describe a 64-bit size with room to spare; treat as malformed.
+constexpr int kMaxSizeCells = 4;
+
+enum class Bus { Pci, Isa, DefaultFlags, Default };
+
+constexpr std::uint32_t kIoResourceIo = 0x100;   // IORESOURCE_IO
+constexpr std::uint32_t kIoResourceMem = 0x200;  // IORESOURCE_MEM
+
+std::string_view base_name(std::string_view name) { return name.substr(0, name.find('@')); }
+
+int cells_value(const Property* property, int fallback) {
+    if (!property) return fallback;
+    auto value = property->as_u32();
+    if (!value) return fallback;
+    return static_cast<int>(std::min<std::uint32_t>(*value, 1000));
+}
+
+// of_match_bus(): which translator handles the children of `node`.
+Bus match_bus(const Tree& tree, NodeId node) {
+    if (const Property* type = tree.find_property(node, "device_type")) {
+        auto text = type->as_string();
+        if (text && (*text == "pci" || *text == "pciex" || *text == "vci" || *text == "ht")) {
+            return Bus::Pci;
+        }
+    }
+    std::string_view name = base_name(tree.name(node));
+    if (name == "pcie") return Bus::Pci;  // of_node_is_pcie(): accepted with a warning
+    if (name == "isa") return Bus::Isa;
+    if (bus_cells(tree, node).address == 3) return Bus::DefaultFlags;
+    return Bus::Default;
+}
+
+// bus->count_cells(dev): cells of the addresses `dev` uses on `bus` (its DT parent).
+Cells count_cells(const Tree& tree, Bus bus, NodeId dt_parent) {
+    switch (bus) {
+        case Bus::Pci: return {3, 2};
+        case Bus::Isa: return {2, 1};
+        default: return bus_cells(tree, dt_parent);
+    }
+}
+
+int flag_cells(Bus bus) { return bus == Bus::Default ? 0 : 1; }
+
+bool valid_counts(Cells cells) {
+    return cells.address > 0 && cells.address <= kMaxAddressCells && cells.size > 0;
+}
+
+std::uint32_t bus_flags(Bus bus, std::uint32_t first_cell) {
+    switch (bus) {
+        case Bus::Pci:
+            switch ((first_cell >> 24) & 3) {
+                case 1: return kIoResourceIo;
+                case 2:
+                case 3: return kIoResourceMem;
+                default: return 0;
+            }
+        case Bus::Isa: return (first_cell & 1) ? kIoResourceIo : kIoResourceMem;
+        case Bus::DefaultFlags: return first_cell;
+        case Bus::Default: return kIoResourceMem;
+    }
+    return 0;
+}
+
+// Host-order cells of one address being translated (at most OF_MAX_ADDR_CELLS).
+using AddressCells = std::array<std::uint32_t, kMaxAddressCells>;
+
+// Reading numbers: cells above the low two must be zero, or the value is not 64-bit.
+class Reader {
+public:
+    Reader(const Tree& tree, NodeId subject) : tree_(tree), subject_(subject) {}
+
+    u64 number(const std::uint32_t* cells, int count) const {
+        u64 value = 0;
+        for (int i = 0; i < count; ++i) {
+            if (i < count - 2 && cells[i] != 0) {
+                throw Error(fmt::format("a {}-cell value does not fit in 64 bits", count),
+                            tree_.path(subject_));
+            }
+            value = (value << 32) | cells[i];
+        }
+        return value;
+    }
+    u64 add(u64 a, u64 b, std::string_view what) const {
+        auto sum = checked_add(a, b);
+        if (!sum) throw Error(fmt::format("{} passes the end of the 64-bit address space", what),
+                              tree_.path(subject_));
+        return *sum;
+    }
+    [[noreturn]] void fail(const std::string& message, NodeId node) const {
+        throw Error(message, tree_.path(node));
+    }
+    const Tree& tree() const { return tree_; }
+
+private:
+    const Tree& tree_;
+    NodeId subject_;
+};
+
+std::vector<std::uint32_t> host_cells(const Property& property) {
+    std::vector<std::uint32_t> cells(property.cell_count());
+    for (std::size_t i = 0; i < cells.size(); ++i) cells[i] = property.cell(i);
+    return cells;
+}
+
+void check_length(const Reader& reader, NodeId node, const Property& property, int entry_cells,
+                  std::string_view layout) {
+    if (entry_cells <= 0 || property.value.size() % (4 * static_cast<std::size_t>(entry_cells)) != 0) {
+        reader.fail(fmt::format("{} has {} bytes, not a whole number of {}-cell entries ({})",
+                                property.name, property.value.size(), entry_cells, layout),
+                    node);
+    }
+}
+
+struct Translation {
+    u64 address = kBadAddress;
+    std::string failure;  // empty on success
+};
+
+// __of_translate_address(): walks up from `node` (through DMA parents when `dma`),
+// applying each level's ranges / dma-ranges.
+class Translator {
+public:
+    Translator(const Reader& reader, bool dma) : reader_(reader), tree_(reader.tree()), dma_(dma) {}
+
+    Translation translate(NodeId node, const std::uint32_t* in) const {
+        NodeId parent = next(node);
+        if (parent == kNoNode) return failed("the root node has no parent to translate into");
+        Bus bus = match_bus(tree_, parent);
+        Cells cells = count_cells(tree_, bus, tree_.parent(node));
+        if (!valid_counts(cells)) return failed(bad_cells(tree_.parent(node), cells));
+        AddressCells address{};
+        std::copy(in, in + cells.address, address.begin());
+        std::size_t steps = 0;
+        for (NodeId dev = parent;; dev = parent) {
+            if (++steps > tree_.node_count()) return failed("the DMA parent chain loops");
+            parent = next(dev);
+            if (parent == kNoNode) return {reader_.number(address.data(), cells.address), {}};
+            Bus parent_bus = match_bus(tree_, parent);
+            Cells parent_cells = count_cells(tree_, parent_bus, tree_.parent(dev));
+            if (!valid_counts(parent_cells)) return failed(bad_cells(tree_.parent(dev), parent_cells));
+            std::string failure = translate_one(dev, bus, parent_bus, address, cells, parent_cells.address);
+            if (!failure.empty()) return failed(std::move(failure));
+            cells = parent_cells;
+            bus = parent_bus;
+        }
+    }
+
+private:
+    NodeId next(NodeId node) const { return dma_ ? dma_parent(tree_, node) : tree_.parent(node); }
+
+    static Translation failed(std::string why) { return {kBadAddress, std::move(why)}; }
+
+    std::string bad_cells(NodeId bus, Cells cells) const {
+        return fmt::format("{} has #address-cells = {}, #size-cells = {}: not a translatable bus",
+                           tree_.path(bus), cells.address, cells.size);
+    }
+
+    // of_bus_*_map(): the offset of `address` inside one range entry, or kBadAddress.
+    u64 map(Bus bus, const AddressCells& address, const std::uint32_t* range, Cells cells,
+            int parent_address_cells) const {
+        if (bus == Bus::Pci && ((bus_flags(bus, address[0]) ^ bus_flags(bus, range[0])) &
+                                (kIoResourceMem | kIoResourceIo))) {
+            return kBadAddress;
+        }
+        if (bus == Bus::Isa && ((address[0] ^ range[0]) & 1)) return kBadAddress;
+        if (bus == Bus::DefaultFlags && address[0] != range[0]) return kBadAddress;
+        int flags = flag_cells(bus);
+        u64 child_base = reader_.number(range + flags, cells.address - flags);
+        u64 size = reader_.number(range + cells.address + parent_address_cells, cells.size);
+        u64 wanted = reader_.number(address.data() + flags, cells.address - flags);
+        reader_.add(child_base, size, "a ranges entry");
+        if (wanted < child_base || wanted - child_base >= size) return kBadAddress;
+        return wanted - child_base;
+    }
+
+    // of_translate_one() followed by the parent bus's translate().
+    std::string translate_one(NodeId dev, Bus bus, Bus parent_bus, AddressCells& address, Cells cells,
+                              int parent_address_cells) const {
+        const char* property_name = dma_ ? "dma-ranges" : "ranges";
+        const Property* ranges = tree_.find_property(dev, property_name);
+        if (!ranges && !dma_) {
+            return fmt::format("{} has no ranges: addresses below it are not CPU addresses",
+                               tree_.path(dev));
+        }
+        u64 offset = 0;
+        if (!ranges || ranges->value.empty()) {  // 1:1 (absent dma-ranges too)
+            offset = reader_.number(address.data(), cells.address);
+            address.fill(0);
+        } else {
+            int entry_cells = cells.address + parent_address_cells + cells.size;
+            check_length(reader_, dev, *ranges, entry_cells, "child address, parent address, size");
+            std::vector<std::uint32_t> all = host_cells(*ranges);
+            offset = kBadAddress;
+            for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
+                offset = map(bus, address, all.data() + at, cells, parent_address_cells);
+                if (offset != kBadAddress) {
+                    address.fill(0);
+                    std::copy_n(all.data() + at + cells.address, parent_address_cells, address.begin());
+                    break;
+                }
+            }
+            if (offset == kBadAddress) {
+                return fmt::format("the address is outside every {} window of {}", property_name,
+                                   tree_.path(dev));
+            }
+        }
+        // of_bus_default_translate / of_bus_default_flags_translate: add the offset to the
+        // parent address (the flags cell, if any, is kept).
+        int flags = flag_cells(parent_bus);
+        int count = parent_address_cells - flags;
+        u64 value = reader_.add(reader_.number(address.data() + flags, count), offset, "a translated address");
+        std::fill(address.begin() + flags, address.begin() + parent_address_cells, 0);
+        if (count > 1) address[flags + count - 2] = static_cast<std::uint32_t>(value >> 32);
+        address[flags + count - 1] = static_cast<std::uint32_t>(value);
+        return {};
+    }
+
+    const Reader& reader_;
+    const Tree& tree_;
+    bool dma_;
+};
+
+struct ParsedDmaRange {
+    u64 bus_address = 0;
+    u64 cpu_address = kBadAddress;  // kBadAddress when the translation failed
+    u64 size = 0;
+    std::uint32_t flags = 0;
+    std::string failure;
+};
+
+// of_dma_range_parser_init() + for_each_of_range() on `node`'s non-empty dma-ranges,
+// merging contiguous entries as of_pci_range_parser_one() does.
+std::vector<ParsedDmaRange> parse_dma_ranges(const Tree& tree, NodeId node, const Property& property) {
+    Reader reader(tree, node);
+    Translator translator(reader, true);
+    NodeId dt_parent = tree.parent(node);
+    int parent_address_cells = bus_cells(tree, dt_parent == kNoNode ? node : dt_parent).address;
+    Cells cells = bus_cells(tree, node);
+    Bus bus = match_bus(tree, node);
+    if (cells.address <= 0 || cells.address > kMaxAddressCells || cells.size <= 0 ||
+        cells.size > kMaxSizeCells || parent_address_cells <= 0 ||
+        parent_address_cells > kMaxAddressCells) {
+        reader.fail(fmt::format("dma-ranges cannot be read with #address-cells = {}, #size-cells = {} "
+                                "and parent #address-cells = {}",
+                                cells.address, cells.size, parent_address_cells),
+                    node);
+    }
+    int entry_cells = cells.address + parent_address_cells + cells.size;
+    check_length(reader, node, property, entry_cells, "bus address, parent address, size");
+    std::vector<std::uint32_t> all = host_cells(property);
+    int flags = flag_cells(bus);
+
+    std::vector<ParsedDmaRange> ranges;
+    for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
+        const std::uint32_t* entry = all.data() + at;
+        ParsedDmaRange range;
+        range.flags = bus_flags(bus, entry[0]);
+        range.bus_address = reader.number(entry + flags, cells.address - flags);
+        Translation cpu = translator.translate(node, entry + cells.address);
+        range.cpu_address = cpu.address;
+        range.failure = cpu.failure;
+        range.size = reader.number(entry + cells.address + parent_address_cells, cells.size);
+        // Wrapping sums below are the kernel's own comparisons; only equality is tested.
+        if (!ranges.empty()) {
+            ParsedDmaRange& last = ranges.back();
+            if (last.flags == range.flags && range.bus_address == last.bus_address + last.size &&
+                range.cpu_address == last.cpu_address + last.size) {
+                last.size += range.size;
+                continue;
+            }
+        }
+        ranges.push_back(std::move(range));
+    }
+    return ranges;
+}
+
+const Property* non_empty(const Property* property) {
+    return property && !property->value.empty() ? property : nullptr;
+}
+
+}  // namespace
+
+Cells bus_cells(const Tree& tree, NodeId bus) {
+    Cells cells;
+    bool have_address = false, have_size = false;
+    for (NodeId n = bus; n != kNoNode && !(have_address && have_size); n = tree.parent(n)) {
+        if (!have_address) {
+            if (const Property* p = tree.find_property(n, "#address-cells"); p && p->as_u32()) {
+                cells.address = cells_value(p, kDefaultAddressCells);
+                have_address = true;
+            }
+        }
+        if (!have_size) {
+            if (const Property* p = tree.find_property(n, "#size-cells"); p && p->as_u32()) {
+                cells.size = cells_value(p, kDefaultSizeCells);
+                have_size = true;
+            }
+        }
+    }
+    return cells;
+}
+
+Cells root_cells(const Tree& tree) {
+    return {cells_value(tree.find_property(tree.root(), "#address-cells"), kDefaultAddressCells),
+            cells_value(tree.find_property(tree.root(), "#size-cells"), kDefaultSizeCells)};
+}
+
+u64 read_number(const Property& property, std::size_t first_cell, int count, const Tree& tree,
+                NodeId node) {
+    std::vector<std::uint32_t> cells(count);
+    for (int i = 0; i < count; ++i) cells[i] = property.cell(first_cell + i);
+    return Reader(tree, node).number(cells.data(), count);
+}
+
+std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property,
+                                      Cells cells) {
+    Reader reader(tree, node);
+    if (cells.address <= 0 || cells.address > kMaxAddressCells) {
+        reader.fail(fmt::format("#address-cells = {} (at most {} is supported)", cells.address,
+                                kMaxAddressCells),
+                    node);
+    }
+    if (cells.size < 0 || cells.size > kMaxSizeCells) {
+        reader.fail(fmt::format("#size-cells = {} (at most {} is supported)", cells.size, kMaxSizeCells),
+                    node);
+    }
+    int entry_cells = cells.address + cells.size;
+    check_length(reader, node, property, entry_cells,
+                 fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size));
+    std::vector<std::uint32_t> all = host_cells(property);
+    std::vector<AddressSize> pairs;
+    for (std::size_t at = 0; at < all.size(); at += entry_cells) {
+        pairs.push_back({reader.number(all.data() + at, cells.address),
+                         reader.number(all.data() + at + cells.address, cells.size)});
+    }
+    return pairs;
+}
+
+MmioResult translate_reg(const Tree& tree, NodeId node) {
+    MmioResult result;
+    NodeId parent = tree.parent(node);
+    if (parent == kNoNode) return result;
+    Bus bus = match_bus(tree, parent);
+    const Property* reg = tree.find_property(node, bus == Bus::Pci ? "assigned-addresses" : "reg");
+    if (!reg) return result;
+    Cells cells = count_cells(tree, bus, parent);
+    if (cells.size == 0) return result;  // CPUs, i2c/spi devices: addresses, not MMIO
+    Reader reader(tree, node);
+    if (cells.address <= 0 || cells.address > kMaxAddressCells || cells.size > kMaxSizeCells) {
+        reader.fail(fmt::format("{} cannot be read with #address-cells = {}, #size-cells = {} "
+                                "(at most {} and {})",
+                                reg->name, cells.address, cells.size, kMaxAddressCells, kMaxSizeCells),
+                    node);
+    }
+    int entry_cells = cells.address + cells.size;
+    check_length(reader, node, *reg, entry_cells,
+                 fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size));
+    std::vector<std::uint32_t> all = host_cells(*reg);
+    Translator translator(reader, false);
+    for (std::size_t at = 0, index = 0; at < all.size(); at += entry_cells, ++index) {
+        const std::uint32_t* entry = all.data() + at;
+        if (!(bus_flags(bus, entry[0]) & kIoResourceMem)) continue;  // I/O ports, config space
+        u64 size = reader.number(entry + cells.address, cells.size);
+        if (size == 0) continue;
+        Translation cpu = translator.translate(node, entry);
+        if (!cpu.failure.empty()) {
+            if (result.untranslatable.empty()) result.untranslatable = cpu.failure;
+            continue;
+        }
+        auto range = make_range(cpu.address, size);
+        if (!range) {
+            reader.fail(fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space",
+                                    reg->name, index, hex(cpu.address), hex(size)),
+                        node);
+        }
+        result.windows.push_back({static_cast<int>(index), *range});
+    }
+    return result;
+}
+
+NodeId dma_parent(const Tree& tree, NodeId node) {
+    const Property* names = tree.find_property(node, "interconnect-names");
+    const Property* interconnects = tree.find_property(node, "interconnects");
+    if (!names || !interconnects) return tree.parent(node);
+    auto list = names->as_strings();
+    auto wanted = std::find(list.begin(), list.end(), "dma-mem");
+    if (wanted == list.end()) return tree.parent(node);
+    // of_parse_phandle_with_args(np, "interconnects", "#interconnect-cells", index)
+    std::size_t index = wanted - list.begin();
+    std::size_t cell = 0, count = interconnects->cell_count();
+    for (std::size_t entry = 0; cell < count; ++entry) {
+        NodeId provider = tree.by_phandle(interconnects->cell(cell));
+        if (provider == kNoNode) return tree.parent(node);
+        const Property* args = tree.find_property(provider, "#interconnect-cells");
+        if (!args || !args->as_u32()) return tree.parent(node);
+        if (entry == index) return provider;
+        cell += 1 + std::min<std::uint32_t>(*args->as_u32(), count);
+    }
+    return tree.parent(node);
+}
+
+std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
+    NodeId node = dma_parent(tree, device);
+    const Property* ranges = nullptr;
+    bool found = false;
+    for (std::size_t steps = 0; node != kNoNode && steps <= tree.node_count(); ++steps) {
+        ranges = tree.find_property(node, "dma-ranges");
+        if (non_empty(ranges)) break;
+        if (found && !ranges) return std::nullopt;  // the chain is broken
+        found = true;
+        node = dma_parent(tree, node);
+    }
+    if (node == kNoNode || !non_empty(ranges)) return std::nullopt;
+
+    DmaWindow window;
+    window.node = node;
+    Reader reader(tree, node);
+    for (const ParsedDmaRange& parsed : parse_dma_ranges(tree, node, *ranges)) {
+        if (!parsed.failure.empty() || parsed.size == 0) continue;  // kernel: pr_err and skip
+        reader.add(parsed.cpu_address, parsed.size - 1, "a dma-ranges window");
+        u64 last = reader.add(parsed.bus_address, parsed.size - 1, "a dma-ranges window");
+        window.ranges.push_back({parsed.bus_address, parsed.cpu_address, parsed.size});
+        window.dma_limit = std::max(window.dma_limit, last);
+    }
+    if (window.ranges.empty()) return std::nullopt;
+    return window;
+}
+
+DmaMaxAddress dma_max_cpu_address(const Tree& tree) {
+    DmaMaxAddress result;
+    u64 best = kBadAddress;  // PHYS_ADDR_MAX
+    std::vector<NodeId> pending = {tree.root()};
+    while (!pending.empty()) {
+        NodeId node = pending.back();
+        pending.pop_back();
+        if (const Property* ranges = non_empty(tree.find_property(node, "dma-ranges"))) {
+            u64 cpu_end = 0;
+            for (const ParsedDmaRange& range : parse_dma_ranges(tree, node, *ranges)) {
+                if (!range.failure.empty()) {
+                    result.failures.push_back(fmt::format(
+                        "{}: dma-ranges entry for bus address {} does not translate to a CPU address ({}); "
+                        "the kernel then computes with OF_BAD_ADDR and wraps",
+                        tree.path(node), hex(range.bus_address), range.failure));
+                }
+                // Unsigned wrap-around is the kernel's arithmetic here, reproduced on purpose.
+                if (range.cpu_address + range.size > cpu_end) cpu_end = range.cpu_address + range.size - 1;
+            }
+            best = std::min(best, cpu_end);
+        }
+        for (NodeId child = tree.first_child(node); child != kNoNode; child = tree.next_sibling(child)) {
+            if (tree.is_available(child)) pending.push_back(child);
+        }
+    }
+    if (best != kBadAddress) result.address = best;
+    return result;
+}
+
+}  // namespace dtmem

@@ -1,0 +1,137 @@
+#include "dtmem/load.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <libfdt.h>
+
+#include "dtmem/error.hpp"
+#include "process.hpp"
+#include "source_map.hpp"
+
+namespace dtmem {
+namespace {
+
+using detail::TempDir;
+
+bool is_dtb(const std::string& content) {
+    return content.size() >= 4 && static_cast<unsigned char>(content[0]) == 0xd0 &&
+           static_cast<unsigned char>(content[1]) == 0x0d &&
+           static_cast<unsigned char>(content[2]) == 0xfe &&
+           static_cast<unsigned char>(content[3]) == 0xed;
+}
+
+std::string trim_output(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+struct CompiledDts {
+    std::string blob;
+    std::string annotated;  // dtc -O dts -T -T; empty for overlays
+};
+
+// The kernel's own preprocessing (scripts/Makefile.lib cmd_dtc), then dtc.
+CompiledDts compile_dts(const std::string& path, const std::string& content, bool symbols,
+                        bool annotate, const LoadOptions& options) {
+    TempDir temp;
+    std::string source = path;
+    std::string stdin_path;
+    if (path == "-") {  // cpp reads it from stdin and names it "<stdin>"
+        stdin_path = temp.file("stdin.dts");
+        detail::write_file(stdin_path, content);
+        source = "-";
+    }
+    std::vector<std::string> cpp = {options.cpp, "-nostdinc", "-undef", "-D__DTS__",
+                                    "-x", "assembler-with-cpp"};
+    std::vector<std::string> include_dirs;
+    if (path != "-") include_dirs.push_back(std::filesystem::path(path).parent_path().string());
+    include_dirs.insert(include_dirs.end(), options.include_dirs.begin(), options.include_dirs.end());
+    for (const std::string& dir : include_dirs) {
+        if (!dir.empty()) cpp.push_back("-I" + dir);
+    }
+    std::string preprocessed = temp.file("preprocessed.dts");
+    cpp.insert(cpp.end(), {"-o", preprocessed, source});
+    detail::ProcessResult pre = detail::run_process(cpp, stdin_path, "", temp);
+    if (pre.exit_code != 0) {
+        throw Error("the C preprocessor failed:\n" + trim_output(pre.error_output));
+    }
+
+    auto dtc = [&](std::vector<std::string> extra, const std::string& output) {
+        std::vector<std::string> argv = {options.dtc, "-q", "-I", "dts"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        for (const std::string& dir : include_dirs) {
+            if (!dir.empty()) argv.insert(argv.end(), {"-i", dir});
+        }
+        if (symbols) argv.push_back("-@");
+        argv.insert(argv.end(), {"-o", output, preprocessed});
+        detail::ProcessResult run = detail::run_process(argv, "", "", temp);
+        if (run.exit_code != 0) throw Error("dtc rejected the source:\n" + trim_output(run.error_output));
+        return detail::read_file(output);
+    };
+    CompiledDts compiled;
+    compiled.blob = dtc({"-O", "dtb"}, temp.file("out.dtb"));
+    if (annotate) compiled.annotated = dtc({"-O", "dts", "-T", "-T"}, temp.file("annotated.dts"));
+    return compiled;
+}
+
+std::vector<std::uint8_t> to_bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+std::vector<std::uint8_t> apply_overlay(std::vector<std::uint8_t> base, std::vector<std::uint8_t> overlay,
+                                        const std::string& overlay_path) {
+    // Both blobs are validated first: fdt_overlay_apply trusts its inputs.
+    try {
+        validate_fdt(overlay);
+    } catch (const Error& e) {
+        throw Error(fmt::format("overlay {}: {}", overlay_path, e.what()));
+    }
+    std::vector<std::uint8_t> merged(base.size() + 2 * overlay.size() + 4096);
+    if (int rc = fdt_open_into(base.data(), merged.data(), static_cast<int>(merged.size())); rc != 0) {
+        throw Error(fmt::format("cannot prepare the tree for overlay {}: {}", overlay_path, fdt_strerror(rc)));
+    }
+    if (int rc = fdt_overlay_apply(merged.data(), overlay.data()); rc != 0) {
+        std::string hint;
+        if (rc == -FDT_ERR_NOTFOUND) {
+            hint = " (a label or target it refers to is missing; the base tree needs __symbols__, "
+                   "i.e. compiled with dtc -@)";
+        }
+        throw Error(fmt::format("cannot apply overlay {}: {}{}", overlay_path, fdt_strerror(rc), hint));
+    }
+    fdt_pack(merged.data());
+    merged.resize(fdt_totalsize(merged.data()));
+    return merged;
+}
+
+}  // namespace
+
+LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
+    std::string content = detail::read_file(path);
+    InputFormat format = is_dtb(content) ? InputFormat::Dtb : InputFormat::Dts;
+    std::string annotated;
+    std::vector<std::uint8_t> blob;
+    if (format == InputFormat::Dtb) {
+        blob = to_bytes(content);
+    } else {
+        CompiledDts compiled = compile_dts(path, content, !options.overlays.empty(), true, options);
+        blob = to_bytes(compiled.blob);
+        annotated = std::move(compiled.annotated);
+    }
+    if (!options.overlays.empty()) validate_fdt(blob);
+    for (const std::string& overlay_path : options.overlays) {
+        std::string overlay;
+        try {
+            overlay = detail::read_file(overlay_path);
+            if (!is_dtb(overlay)) overlay = compile_dts(overlay_path, overlay, true, false, options).blob;
+        } catch (const Error& e) {
+            throw Error(fmt::format("overlay {}: {}", overlay_path, e.what()));
+        }
+        blob = apply_overlay(std::move(blob), to_bytes(overlay), overlay_path);
+    }
+    LoadedTree loaded{Tree::from_blob(std::move(blob)), format};
+    if (format == InputFormat::Dts) {
+        loaded.tree.set_sources(detail::parse_annotated_dts(annotated, loaded.tree));
+    }
+    return loaded;
+}
+
+}  // namespace dtmem

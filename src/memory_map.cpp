@@ -1,0 +1,396 @@
+#include "dtmem/memory_map.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "dtmem/error.hpp"
+
+namespace dtmem {
+namespace {
+
+class MapBuilder {
+public:
+    MapBuilder(const Tree& tree, const MapOptions& options) : tree_(tree), options_(options) {}
+
+    MemoryMap build() {
+        map_.root_cells = root_cells(tree_);
+        read_memory_nodes();
+        read_memreserve();
+        read_reserved_memory();
+        read_chosen();
+        read_devices();
+        map_.dma_max = dma_max_cpu_address(tree_);
+        for (const std::string& failure : map_.dma_max.failures) warn(kNoNode, failure, "dma-ranges");
+        std::stable_sort(map_.diagnostics.begin(), map_.diagnostics.end(),
+                         [](const Diagnostic& a, const Diagnostic& b) {
+                             return (a.node + 1) < (b.node + 1);  // kNoNode (global) first
+                         });
+        return std::move(map_);
+    }
+
+private:
+    void note(NodeId node, std::string message, std::string property = {}) {
+        map_.diagnostics.push_back({Severity::Note, node, std::move(message), std::move(property)});
+    }
+    void warn(NodeId node, std::string message, std::string property = {}) {
+        map_.diagnostics.push_back({Severity::Warning, node, std::move(message), std::move(property)});
+    }
+    [[noreturn]] void fail(NodeId node, const std::string& message, std::string_view property = {}) {
+        throw Error(message, tree_.path(node),
+                    property.empty() ? tree_.location(node) : tree_.location(node, property));
+    }
+
+    Range checked_range(NodeId node, std::string_view property, u64 start, u64 size) {
+        auto range = make_range(start, size);
+        if (!range) {
+            fail(node, fmt::format("{}: {} + {} passes the end of the 64-bit address space", property,
+                                   hex(start), hex(size)),
+                 property);
+        }
+        return *range;
+    }
+
+    std::vector<AddressSize> pairs(NodeId node, const Property& property, Cells cells) {
+        try {
+            return decode_pairs(tree_, node, property, cells);
+        } catch (const Error& e) {
+            fail(node, e.what(), property.name);
+        }
+    }
+
+    bool is_memory_node(NodeId node) const {
+        const Property* type = tree_.find_property(node, "device_type");
+        return type && type->as_string() == "memory";
+    }
+
+    // drivers/of/fdt.c early_init_dt_scan_memory(): direct children of the root only.
+    void read_memory_nodes() {
+        for (NodeId node = tree_.first_child(tree_.root()); node != kNoNode; node = tree_.next_sibling(node)) {
+            if (!is_memory_node(node)) {
+                if (tree_.name(node).substr(0, tree_.name(node).find('@')) == "memory") {
+                    warn(node, "named like a memory node but has no device_type = \"memory\": "
+                               "the kernel does not read it as RAM");
+                }
+                continue;
+            }
+            if (!tree_.is_available(node)) {
+                note(node, "memory node is disabled: the kernel ignores it", "status");
+                continue;
+            }
+            RamSource source = RamSource::UsableMemory;
+            const Property* reg = tree_.find_property(node, "linux,usable-memory");
+            if (!reg) {
+                reg = tree_.find_property(node, "reg");
+                source = RamSource::Reg;
+            }
+            if (!reg) continue;
+            bool hotpluggable = tree_.has_property(node, "hotpluggable");
+            for (const AddressSize& pair : pairs(node, *reg, map_.root_cells)) {
+                if (pair.size == 0) continue;
+                map_.ram.push_back({node, checked_range(node, reg->name, pair.address, pair.size), source,
+                                    hotpluggable});
+            }
+        }
+        if (!options_.memory.empty()) {
+            if (!map_.ram.empty()) note(kNoNode, "RAM banks of the tree replaced by --memory");
+            map_.ram.clear();
+            for (const Range& bank : options_.memory) map_.ram.push_back({kNoNode, bank, RamSource::CommandLine, false});
+        }
+        std::sort(map_.ram.begin(), map_.ram.end(),
+                  [](const RamBank& a, const RamBank& b) { return a.range.start < b.range.start; });
+        for (std::size_t i = 1; i < map_.ram.size(); ++i) {
+            if (map_.ram[i].range.overlaps(map_.ram[i - 1].range)) {
+                warn(map_.ram[i].node, fmt::format("RAM bank {}-{} overlaps the bank below it",
+                                                   hex(map_.ram[i].range.start), hex(map_.ram[i].range.last())));
+            }
+        }
+        if (map_.ram.empty()) {
+            warn(kNoNode, "no RAM: the tree describes no memory (the bootloader usually fills it in); "
+                          "give it with --memory BASE:SIZE");
+        }
+    }
+
+    void read_memreserve() {
+        for (const MemReserveEntry& entry : tree_.memreserve()) {
+            auto range = make_range(entry.address, entry.size);
+            if (!range) {
+                throw Error(fmt::format("/memreserve/ {} {} passes the end of the 64-bit address space",
+                                        hex(entry.address), hex(entry.size)));
+            }
+            map_.memreserve.push_back(*range);
+        }
+    }
+
+    // drivers/of/of_reserved_mem.c __reserved_mem_check_root(), __reserved_mem_reserve_reg(),
+    // __reserved_mem_alloc_size().
+    void read_reserved_memory() {
+        NodeId node = tree_.find_path("/reserved-memory");
+        if (node == kNoNode) return;
+        ReservedMemory rm;
+        rm.node = node;
+        auto cells = [&](std::string_view name) -> std::optional<int> {
+            const Property* p = tree_.find_property(node, name);
+            if (!p || !p->as_u32()) return std::nullopt;
+            return static_cast<int>(std::min<std::uint32_t>(*p->as_u32(), 1000));
+        };
+        rm.address_cells = cells("#address-cells");
+        rm.size_cells = cells("#size-cells");
+        rm.has_ranges = tree_.has_property(node, "ranges");
+        if (!rm.size_cells) {
+            rm.unsupported_reason = "#size-cells is missing";
+        } else if (*rm.size_cells != map_.root_cells.size) {
+            rm.unsupported_reason = fmt::format("#size-cells = {} differs from the root's {}", *rm.size_cells,
+                                                map_.root_cells.size);
+        } else if (!rm.address_cells) {
+            rm.unsupported_reason = "#address-cells is missing";
+        } else if (*rm.address_cells != map_.root_cells.address) {
+            rm.unsupported_reason = fmt::format("#address-cells = {} differs from the root's {}",
+                                                *rm.address_cells, map_.root_cells.address);
+        } else if (!rm.has_ranges) {
+            rm.unsupported_reason = "it has no ranges property";
+        }
+        if (!rm.supported()) {
+            warn(node, fmt::format("the kernel ignores /reserved-memory and every region in it: {} "
+                                   "(\"Reserved memory: unsupported node format, ignoring\")",
+                                   rm.unsupported_reason));
+        }
+        for (NodeId child = tree_.first_child(node); child != kNoNode; child = tree_.next_sibling(child)) {
+            rm.regions.push_back(read_region(child));
+            region_index_[child] = rm.regions.size() - 1;
+        }
+        map_.reserved_memory = std::move(rm);
+    }
+
+    ReservedRegion read_region(NodeId node) {
+        ReservedRegion region;
+        region.node = node;
+        region.available = tree_.is_available(node);
+        region.no_map = tree_.has_property(node, "no-map");
+        region.reusable = tree_.has_property(node, "reusable");
+        region.cma_default = tree_.has_property(node, "linux,cma-default");
+        region.dma_default = tree_.has_property(node, "linux,dma-default");
+        if (const Property* compatible = tree_.find_property(node, "compatible")) {
+            region.compatible = compatible->as_strings();
+        }
+        Cells cells = map_.root_cells;
+        std::size_t pair_bytes = 4 * static_cast<std::size_t>(cells.address + cells.size);
+        auto invalid = [&](std::string problem, std::string_view property) {
+            region.type = RegionType::Invalid;
+            region.problem = std::move(problem);
+            warn(node, fmt::format("the kernel skips this region: \"{}\"", region.problem), std::string(property));
+        };
+        std::string_view name = tree_.name(node);
+
+        if (const Property* reg = tree_.find_property(node, "reg")) {
+            if (!reg->value.empty() && reg->value.size() % pair_bytes != 0) {
+                invalid(fmt::format("Reserved memory: invalid reg property in '{}', skipping node.", name), "reg");
+                return region;
+            }
+            region.type = RegionType::Static;
+            region.reg = pairs(node, *reg, cells);
+            for (const AddressSize& entry : region.reg) {
+                if (entry.size != 0) checked_range(node, "reg", entry.address, entry.size);
+            }
+            return region;
+        }
+        const Property* size = tree_.find_property(node, "size");
+        if (!size) {
+            region.type = RegionType::Invalid;
+            region.problem = "neither reg nor size: the kernel ignores the node";
+            if (region.available) warn(node, region.problem);
+            return region;
+        }
+        if (size->value.size() != 4 * static_cast<std::size_t>(cells.size)) {
+            invalid(fmt::format("invalid size property in '{}' node.", name), "size");
+            return region;
+        }
+        region.size = read_number(*size, 0, cells.size, tree_, node);
+        if (const Property* alignment = tree_.find_property(node, "alignment")) {
+            if (alignment->value.size() != 4 * static_cast<std::size_t>(cells.address)) {
+                invalid(fmt::format("invalid alignment property in '{}' node.", name), "alignment");
+                return region;
+            }
+            region.alignment = read_number(*alignment, 0, cells.address, tree_, node);
+        }
+        if (const Property* ranges = tree_.find_property(node, "alloc-ranges")) {
+            if (ranges->value.size() % pair_bytes != 0) {
+                invalid(fmt::format("invalid alloc-ranges property in '{}', skipping node.", name),
+                        "alloc-ranges");
+                return region;
+            }
+            for (const AddressSize& entry : pairs(node, *ranges, cells)) {
+                if (entry.size != 0) {
+                    region.alloc_ranges.push_back(checked_range(node, "alloc-ranges", entry.address, entry.size));
+                }
+            }
+        }
+        region.type = RegionType::Dynamic;
+        return region;
+    }
+
+    void read_chosen() {
+        NodeId node = tree_.find_path("/chosen");
+        map_.chosen.node = node;
+        if (node == kNoNode) return;
+        auto text = [&](std::string_view name) -> std::optional<std::string_view> {
+            const Property* p = tree_.find_property(node, name);
+            if (!p) return std::nullopt;
+            auto value = p->as_string();
+            if (!value) warn(node, fmt::format("{} is not a string; ignored", name), std::string(name));
+            return value;
+        };
+        map_.chosen.bootargs = text("bootargs");
+        map_.chosen.stdout_path = text("stdout-path");
+
+        // early_init_dt_check_for_initrd(): either cell size, of_read_number(prop, len / 4).
+        auto number = [&](std::string_view name) -> std::optional<u64> {
+            const Property* p = tree_.find_property(node, name);
+            if (!p) return std::nullopt;
+            if (!p->is_cells() || p->cell_count() == 0) {
+                fail(node, fmt::format("{} must be one or two cells, not {} bytes", name, p->value.size()), name);
+            }
+            return read_number(*p, 0, static_cast<int>(p->cell_count()), tree_, node);
+        };
+        auto initrd_start = number("linux,initrd-start");
+        auto initrd_end = number("linux,initrd-end");
+        if (initrd_start && initrd_end) {
+            if (*initrd_end > *initrd_start) {
+                map_.chosen.initrd = Range{*initrd_start, *initrd_end - *initrd_start};
+            } else {
+                warn(node, "linux,initrd-end is not above linux,initrd-start: no initrd", "linux,initrd-end");
+            }
+        }
+        if (const Property* usable = tree_.find_property(node, "linux,usable-memory-range")) {
+            for (const AddressSize& pair : pairs(node, *usable, map_.root_cells)) {
+                if (pair.size != 0) {
+                    map_.chosen.usable_memory_range.push_back(
+                        checked_range(node, usable->name, pair.address, pair.size));
+                }
+            }
+        }
+    }
+
+    bool skip_for_mmio(NodeId node) const {
+        NodeId parent = tree_.parent(node);
+        if (parent == tree_.root()) {
+            return node == map_.chosen.node || is_memory_node(node) ||
+                   (map_.reserved_memory && node == map_.reserved_memory->node);
+        }
+        return map_.reserved_memory && parent == map_.reserved_memory->node;
+    }
+
+    // of_dma_is_coherent(): the first dma-coherent / dma-noncoherent on the DMA-parent chain.
+    bool dma_coherent(NodeId node) const {
+        for (std::size_t steps = 0; node != kNoNode && steps <= tree_.node_count(); ++steps) {
+            if (tree_.has_property(node, "dma-coherent")) return true;
+            if (tree_.has_property(node, "dma-noncoherent")) return false;
+            node = dma_parent(tree_, node);
+        }
+        return false;
+    }
+
+    std::vector<RegionUse> memory_regions(NodeId node) {
+        std::vector<RegionUse> uses;
+        const Property* regions = tree_.find_property(node, "memory-region");
+        if (!regions) return uses;
+        if (!regions->is_cells()) fail(node, "memory-region is not a list of phandles", "memory-region");
+        std::vector<std::string_view> names;
+        if (const Property* p = tree_.find_property(node, "memory-region-names")) names = p->as_strings();
+        for (std::size_t i = 0; i < regions->cell_count(); ++i) {
+            NodeId target = tree_.by_phandle(regions->cell(i));
+            if (target == kNoNode) {
+                fail(node, fmt::format("memory-region entry {} refers to phandle {:#x}, which no node has", i,
+                                       regions->cell(i)),
+                     "memory-region");
+            }
+            RegionUse use{target, std::nullopt};
+            if (i < names.size()) use.name = names[i];
+            auto region = region_index_.find(target);
+            if (region == region_index_.end()) {
+                warn(node, fmt::format("memory-region entry {} points to {}, which is not a /reserved-memory region",
+                                       i, tree_.path(target)),
+                     "memory-region");
+            } else {
+                auto& users = map_.reserved_memory->regions[region->second].users;
+                if (users.empty() || users.back() != node) users.push_back(node);
+            }
+            uses.push_back(use);
+        }
+        return uses;
+    }
+
+    void read_devices() {
+        for (NodeId node = 1; node < tree_.node_count(); ++node) {
+            if (!tree_.is_available_subtree(node)) continue;
+            if (is_memory_node(node) && tree_.parent(node) != tree_.root()) {
+                note(node, "device_type = \"memory\" below the root level: the kernel reads memory "
+                           "nodes only directly under /");
+            }
+            if (skip_for_mmio(node)) continue;
+            read_mmio(node);
+            std::vector<RegionUse> uses = memory_regions(node);
+            std::optional<DmaWindow> window;
+            if (tree_.has_property(node, "compatible")) window = dma_window(node);
+            if (window || !uses.empty()) {
+                map_.devices.push_back({node, dma_coherent(node), std::move(window), std::move(uses)});
+            }
+        }
+        std::sort(map_.mmio.begin(), map_.mmio.end(), [&](const MmioRegion& a, const MmioRegion& b) {
+            if (a.range.start != b.range.start) return a.range.start < b.range.start;
+            if (a.node != b.node) return tree_.path(a.node) < tree_.path(b.node);
+            return a.index < b.index;
+        });
+    }
+
+    std::optional<DmaWindow> dma_window(NodeId node) {
+        try {
+            return device_dma_window(tree_, node);
+        } catch (const Error& e) {
+            throw Error(e.what(), e.node_path(), tree_.location(tree_.find_path(e.node_path()), "dma-ranges"));
+        }
+    }
+
+    void read_mmio(NodeId node) {
+        MmioResult result;
+        try {
+            result = translate_reg(tree_, node);
+        } catch (const Error& e) {
+            fail(node, e.what(), tree_.has_property(node, "reg") ? "reg" : "");
+        }
+        std::vector<std::string_view> names;
+        if (!result.windows.empty()) {
+            if (const Property* p = tree_.find_property(node, "reg-names")) names = p->as_strings();
+        }
+        for (const MmioWindow& window : result.windows) {
+            MmioRegion region{node, window.index, std::nullopt, window.range};
+            if (static_cast<std::size_t>(window.index) < names.size()) region.name = names[window.index];
+            map_.mmio.push_back(region);
+        }
+        if (!result.untranslatable.empty() && bus_cells(tree_, tree_.parent(node)).size > 0) {
+            note(node, "reg is not a CPU address: " + result.untranslatable, "reg");
+        }
+    }
+
+    const Tree& tree_;
+    const MapOptions& options_;
+    MemoryMap map_;
+    std::unordered_map<NodeId, std::size_t> region_index_;
+};
+
+}  // namespace
+
+MemoryMap build_memory_map(const Tree& tree, const MapOptions& options) {
+    return MapBuilder(tree, options).build();
+}
+
+std::optional<Range> parse_memory_bank(std::string_view text) {
+    std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto base = parse_size(text.substr(0, colon));
+    auto size = parse_size(text.substr(colon + 1));
+    if (!base || !size) return std::nullopt;
+    return make_range(*base, *size);
+}
+
+}  // namespace dtmem

@@ -1,0 +1,58 @@
+#include "dtmem/range.hpp"
+
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace dtmem {
+
+std::optional<u64> checked_add(u64 a, u64 b) {
+    u64 sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) return std::nullopt;
+    return sum;
+}
+
+std::optional<Range> make_range(u64 start, u64 size) {
+    if (size == 0 || start + (size - 1) < start) return std::nullopt;
+    return Range{start, size};
+}
+
+std::string hex(u64 value) { return fmt::format("{:#x}", value); }
+
+std::string hex_padded(u64 value, int digits) { return fmt::format("0x{:0{}x}", value, digits); }
+
+std::string human_size(u64 bytes) {
+    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int unit = 0;
+    while (unit < 6 && bytes != 0 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return fmt::format("{} {}", bytes, kUnits[unit]);
+}
+
+std::optional<u64> parse_size(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text.remove_prefix(2);
+    }
+    u64 value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    std::string_view suffix(end, text.data() + text.size() - end);
+    if (suffix.empty()) return value;
+    // K/M/G/T/P/E, optionally followed by "iB" or "B" (binary units either way).
+    static constexpr std::string_view kLetters = "KMGTPE";
+    auto letter = kLetters.find(static_cast<char>(std::toupper(suffix[0])));
+    if (letter == std::string_view::npos) return std::nullopt;
+    suffix.remove_prefix(1);
+    if (!suffix.empty() && suffix != "iB" && suffix != "B") return std::nullopt;
+    int shift = 10 * static_cast<int>(letter + 1);
+    if (value > (~u64{0} >> shift)) return std::nullopt;
+    return value << shift;
+}
+
+}  // namespace dtmem

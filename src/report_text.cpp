@@ -1,0 +1,273 @@
+#include <algorithm>
+#include <map>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "dtmem/report.hpp"
+
+namespace dtmem {
+namespace {
+
+struct Style {
+    bool enabled = false;
+    std::string wrap(std::string_view text, std::string_view code) const {
+        if (!enabled || code.empty()) return std::string(text);
+        return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+    }
+};
+constexpr std::string_view kBold = "1", kGreen = "32", kYellow = "33", kCyan = "36", kDim = "2";
+
+// Left-aligned columns; the last column is not padded. Colour applies to whole rows.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+    void add(std::vector<std::string> row, std::string_view color = {}) {
+        rows_.push_back({std::move(row), std::string(color)});
+    }
+    bool empty() const { return rows_.empty(); }
+    void print(std::ostream& out, const Style& style) const {
+        std::vector<std::size_t> widths(header_.size());
+        auto measure = [&](const std::vector<std::string>& row) {
+            for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+        };
+        measure(header_);
+        for (const auto& row : rows_) measure(row.cells);
+        auto line = [&](const std::vector<std::string>& row) {
+            std::string text = "  ";
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                text += i + 1 < row.size() ? fmt::format("{:<{}}  ", row[i], widths[i]) : row[i];
+            }
+            while (!text.empty() && text.back() == ' ') text.pop_back();
+            return text;
+        };
+        out << style.wrap(line(header_), kBold) << '\n';
+        for (const auto& row : rows_) out << style.wrap(line(row.cells), row.color) << '\n';
+    }
+
+private:
+    struct Row {
+        std::vector<std::string> cells;
+        std::string color;
+    };
+    std::vector<std::string> header_;
+    std::vector<Row> rows_;
+};
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (const std::string& part : parts) {
+        if (!out.empty()) out += separator;
+        out += part;
+    }
+    return out;
+}
+
+class TextWriter {
+public:
+    TextWriter(std::ostream& out, const Tree& tree, const MemoryMap& map, bool color)
+        : out_(out), tree_(tree), map_(map) {
+        style_.enabled = color;
+        u64 highest = 0;
+        for (const RamBank& bank : map.ram) highest = std::max(highest, bank.range.last());
+        for (const MmioRegion& region : map.mmio) highest = std::max(highest, region.range.last());
+        digits_ = (map.root_cells.address >= 2 || highest > 0xffffffffULL) ? 16 : 8;
+    }
+
+    void header(const ReportInput& input) {
+        const Property* model = tree_.find_property(tree_.root(), "model");
+        const Property* compatible = tree_.find_property(tree_.root(), "compatible");
+        std::string title = fmt::format("{} ({})", input.file, input.format == InputFormat::Dts ? "DTS" : "DTB");
+        if (model && model->as_string()) title += fmt::format(": \"{}\"", *model->as_string());
+        if (compatible && !compatible->as_strings().empty()) {
+            title += fmt::format(" [{}]", compatible->as_strings().front());
+        }
+        out_ << style_.wrap(title, kBold) << '\n';
+        for (const std::string& overlay : input.overlays) out_ << "  with overlay " << overlay << '\n';
+        out_ << fmt::format("root #address-cells = {}, #size-cells = {}\n", map_.root_cells.address,
+                            map_.root_cells.size);
+    }
+
+    void memory_map() {
+        section("Physical memory map (CPU addresses, end inclusive)");
+        struct Entry {
+            Range range;
+            int order;  // RAM, hole, memreserve, reserved, MMIO at equal starts
+            std::string kind, node, flags;
+            std::string_view color;
+        };
+        std::vector<Entry> entries;
+        for (const RamBank& bank : map_.ram) {
+            std::string flags = bank.source == RamSource::UsableMemory ? "linux,usable-memory" : "";
+            if (bank.hotpluggable) flags += flags.empty() ? "hotpluggable" : ", hotpluggable";
+            entries.push_back({bank.range, 0, "RAM", bank.node == kNoNode ? "(--memory)" : tree_.path(bank.node),
+                               flags, kGreen});
+        }
+        for (std::size_t i = 1; i < map_.ram.size(); ++i) {
+            u64 previous_end = map_.ram[i - 1].range.last();
+            u64 start = map_.ram[i].range.start;
+            if (start > previous_end + 1) {
+                entries.push_back({Range{previous_end + 1, start - previous_end - 1}, 1, "hole", "(no RAM)", "", kDim});
+            }
+        }
+        for (std::size_t i = 0; i < map_.memreserve.size(); ++i) {
+            entries.push_back({map_.memreserve[i], 2, "memreserve", fmt::format("/memreserve/ #{}", i), "", kYellow});
+        }
+        if (map_.reserved_memory) {
+            for (const ReservedRegion& region : map_.reserved_memory->regions) {
+                if (region.type != RegionType::Static) continue;
+                for (std::size_t i = 0; i < region.reg.size(); ++i) {
+                    if (region.reg[i].size == 0) continue;
+                    std::string node = tree_.path(region.node);
+                    if (region.reg.size() > 1) node += fmt::format(" reg[{}]", i);
+                    entries.push_back({Range{region.reg[i].address, region.reg[i].size}, 3, "reserved", node,
+                                       region_flags(region), kYellow});
+                }
+            }
+        }
+        for (const MmioRegion& region : map_.mmio) {
+            std::string node = tree_.path(region.node);
+            if (region.name) node += fmt::format(" \"{}\"", *region.name);
+            else if (region.index > 0) node += fmt::format(" reg[{}]", region.index);
+            entries.push_back({region.range, 4, "MMIO", node, "", kCyan});
+        }
+        std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+            if (a.range.start != b.range.start) return a.range.start < b.range.start;
+            return a.order < b.order;
+        });
+        Table table({"START", "END", "SIZE", "KIND", "NODE", "FLAGS"});
+        for (const Entry& e : entries) {
+            table.add({address(e.range.start), address(e.range.last()), human_size(e.range.size), e.kind, e.node,
+                       e.flags},
+                      e.color);
+        }
+        if (map_.ram.empty()) {
+            out_ << style_.wrap("  No RAM: the tree describes none (the bootloader usually fills it in). "
+                                "Give it with --memory BASE:SIZE.",
+                                kYellow)
+                 << '\n';
+        }
+        if (!table.empty()) table.print(out_, style_);
+    }
+
+    void dynamic_regions() {
+        if (!map_.reserved_memory) return;
+        Table table({"NODE", "SIZE", "ALIGNMENT", "ALLOC-RANGES", "FLAGS"});
+        for (const ReservedRegion& region : map_.reserved_memory->regions) {
+            if (region.type != RegionType::Dynamic) continue;
+            std::vector<std::string> ranges;
+            for (const Range& r : region.alloc_ranges) ranges.push_back(address(r.start) + "-" + address(r.last()));
+            table.add({tree_.path(region.node), human_size(*region.size),
+                       region.alignment ? human_size(*region.alignment) : "-", ranges.empty() ? "-" : join(ranges, " "),
+                       region_flags(region)},
+                      kYellow);
+        }
+        if (table.empty()) return;
+        section("Dynamic reservations (the kernel picks their address at boot)");
+        table.print(out_, style_);
+    }
+
+    void dma_windows() {
+        std::map<NodeId, std::vector<const Device*>> by_window;
+        for (const Device& device : map_.devices) {
+            if (device.dma_window) by_window[device.dma_window->node].push_back(&device);
+        }
+        if (by_window.empty() && !map_.dma_max.address) return;
+        section("DMA windows (dma-ranges)");
+        for (const auto& [window_node, devices] : by_window) {
+            const DmaWindow& window = *devices.front()->dma_window;
+            std::vector<std::string> ranges;
+            for (const DmaRange& r : window.ranges) {
+                ranges.push_back(fmt::format("bus {}-{} -> CPU {}-{}", address(r.dma_start), address(r.dma_start + (r.size - 1)),
+                                             address(r.cpu_start), address(r.cpu_start + (r.size - 1))));
+            }
+            out_ << "  " << style_.wrap(tree_.path(window_node), kBold) << ": " << join(ranges, ", ") << '\n';
+            for (const Device* device : devices) {
+                out_ << "      " << tree_.path(device->node) << (device->dma_coherent ? " (dma-coherent)" : "") << '\n';
+            }
+        }
+        if (map_.dma_max.address) {
+            out_ << fmt::format("  Highest CPU address every DMA master reaches: {}\n", address(*map_.dma_max.address));
+        }
+    }
+
+    void pool_users() {
+        Table table({"DEVICE", "MEMORY-REGION", "NAME"});
+        for (const Device& device : map_.devices) {
+            for (const RegionUse& use : device.memory_regions) {
+                table.add({tree_.path(device.node), tree_.path(use.region), use.name ? std::string(*use.name) : "-"});
+            }
+        }
+        if (table.empty()) return;
+        section("Memory-region users");
+        table.print(out_, style_);
+    }
+
+    void chosen() {
+        const Chosen& c = map_.chosen;
+        if (!c.bootargs && !c.initrd && c.usable_memory_range.empty()) return;
+        section("/chosen");
+        if (c.bootargs) out_ << fmt::format("  bootargs: {}\n", *c.bootargs);
+        if (c.initrd) {
+            out_ << fmt::format("  initrd: {}-{} ({})\n", address(c.initrd->start), address(c.initrd->last()),
+                                human_size(c.initrd->size));
+        }
+        for (const Range& r : c.usable_memory_range) {
+            out_ << fmt::format("  linux,usable-memory-range: {}-{} ({})\n", address(r.start), address(r.last()),
+                                human_size(r.size));
+        }
+    }
+
+    void diagnostics(const ReportInput& input) {
+        if (map_.diagnostics.empty()) return;
+        section("Notes");
+        for (const Diagnostic& d : map_.diagnostics) {
+            std::string where = input.file;
+            if (auto location = d.node == kNoNode ? std::nullopt : tree_.location(d.node, d.property)) {
+                where = fmt::format("{}:{}:{}", location->file, location->line, location->column);
+            }
+            bool warning = d.severity == Severity::Warning;
+            std::string label = style_.wrap(warning ? "warning" : "note", warning ? kYellow : kDim);
+            std::string node = d.node == kNoNode ? "" : tree_.path(d.node) + ": ";
+            out_ << fmt::format("  {}: {}: {}{}\n", where, label, node, d.message);
+        }
+    }
+
+private:
+    void section(std::string_view title) { out_ << '\n' << style_.wrap(title, kBold) << '\n'; }
+
+    std::string address(u64 value) const { return hex_padded(value, digits_); }
+
+    static std::string region_flags(const ReservedRegion& region) {
+        std::vector<std::string> flags;
+        if (region.no_map) flags.push_back("no-map");
+        if (region.reusable) flags.push_back("reusable");
+        if (region.cma_default) flags.push_back("linux,cma-default");
+        if (region.dma_default) flags.push_back("linux,dma-default");
+        for (std::string_view c : region.compatible) flags.push_back(std::string(c));
+        if (!region.available) flags.push_back("disabled");
+        return join(flags, ", ");
+    }
+
+    std::ostream& out_;
+    const Tree& tree_;
+    const MemoryMap& map_;
+    Style style_;
+    int digits_ = 8;
+};
+
+}  // namespace
+
+void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const ReportInput& input,
+                    bool color) {
+    TextWriter writer(out, tree, map, color);
+    writer.header(input);
+    writer.memory_map();
+    writer.dynamic_regions();
+    writer.dma_windows();
+    writer.pool_users();
+    writer.chosen();
+    writer.diagnostics(input);
+}
+
+}  // namespace dtmem
