@@ -166,6 +166,12 @@ kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
 trim() {
 	local memblock=$1
 	tr -d '\r' | sed -e 's/^\[ *[0-9]*\.[0-9]*\] //' | awk -v memblock="$memblock" '
+	# memblock=debug: a page-table allocation is two lines (the allocation and its
+	# memblock_reserve); hundreds of them are folded into one "# ..." line.
+	memblock && /early_pgtable_alloc/         { pt++; ptres = 1; next }
+	memblock && ptres && /^memblock_reserve: .*memblock_alloc_range_nid/ { ptres = 0; next }
+	{ ptres = 0 }
+	pt && !/^memblock_(reserve|phys_alloc_range)/ { printf "# (%d early_pgtable_alloc page-table allocations of memblock=debug omitted)\n", pt; pt = 0 }
 	/^Linux version /                         { print; next }
 	/^Machine model:/                         { print; next }
 	/^OF: (fdt|reserved mem):/                { print; next }
