@@ -44,12 +44,14 @@ std::optional<u64> parse_size(std::string_view text) {
     if (ec != std::errc() || end == text.data()) return std::nullopt;
     std::string_view suffix(end, text.data() + text.size() - end);
     if (suffix.empty()) return value;
-    // K/M/G/T/P/E, optionally followed by "iB" or "B" (binary units either way).
+    // K/M/G/T/P/E in either case, optionally followed by "iB" or "B" (binary units either way).
     static constexpr std::string_view kLetters = "KMGTPE";
     auto letter = kLetters.find(static_cast<char>(std::toupper(suffix[0])));
     if (letter == std::string_view::npos) return std::nullopt;
     suffix.remove_prefix(1);
-    if (!suffix.empty() && suffix != "iB" && suffix != "B") return std::nullopt;
+    std::string rest;
+    for (char c : suffix) rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!rest.empty() && rest != "ib" && rest != "b") return std::nullopt;
     int shift = 10 * static_cast<int>(letter + 1);
     if (value > (~u64{0} >> shift)) return std::nullopt;
     return value << shift;

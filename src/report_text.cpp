@@ -182,9 +182,11 @@ public:
                                              address(r.cpu_start), address(r.cpu_start + (r.size - 1))));
             }
             out_ << "  " << style_.wrap(tree_.path(window_node), kBold) << ": " << join(ranges, ", ") << '\n';
+            std::vector<std::string> names;
             for (const Device* device : devices) {
-                out_ << "      " << tree_.path(device->node) << (device->dma_coherent ? " (dma-coherent)" : "") << '\n';
+                names.push_back(tree_.path(device->node) + (device->dma_coherent ? " (dma-coherent)" : ""));
             }
+            print_wrapped(fmt::format("{} device{}: ", names.size(), names.size() == 1 ? "" : "s"), names);
         }
         if (map_.dma_max.address) {
             out_ << fmt::format("  Highest CPU address every DMA master reaches: {}\n", address(*map_.dma_max.address));
@@ -234,6 +236,23 @@ public:
     }
 
 private:
+    // "    3 devices: /a, /b," continued on indented lines of at most ~100 columns.
+    void print_wrapped(const std::string& label, const std::vector<std::string>& items) {
+        constexpr std::size_t kWidth = 100;
+        std::string line = "    " + label;
+        const std::string indent(line.size(), ' ');
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+            if (line.size() + item.size() > kWidth && line != indent && line.size() > indent.size()) {
+                out_ << line << '\n';
+                line = indent;
+            }
+            if (line.size() > indent.size() && line.back() != ' ') line += ' ';
+            line += item;
+        }
+        out_ << line << '\n';
+    }
+
     void section(std::string_view title) { out_ << '\n' << style_.wrap(title, kBold) << '\n'; }
 
     std::string address(u64 value) const { return hex_padded(value, digits_); }

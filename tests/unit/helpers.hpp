@@ -1,0 +1,58 @@
+// Test helpers: compile DTS text through the real loader (cpp + dtc), run the map.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+
+#include "dtmem/load.hpp"
+#include "dtmem/memory_map.hpp"
+
+namespace dtmem::test {
+
+// A file in a fresh temporary directory, removed with it.
+class TempFile {
+public:
+    explicit TempFile(std::string_view content, const std::string& name = "board.dts") {
+        std::string pattern = (std::filesystem::temp_directory_path() / "dtmem-test-XXXXXX").string();
+        dir_ = mkdtemp(pattern.data());
+        path_ = dir_ + "/" + name;
+        std::ofstream(path_, std::ios::binary) << content;
+    }
+    ~TempFile() { std::filesystem::remove_all(dir_); }
+    const std::string& path() const { return path_; }
+    std::string sibling(const std::string& name, std::string_view content) const {
+        std::string p = dir_ + "/" + name;
+        std::ofstream(p, std::ios::binary) << content;
+        return p;
+    }
+
+private:
+    std::string dir_, path_;
+};
+
+inline LoadedTree load_dts(std::string_view dts, const LoadOptions& options = {}) {
+    TempFile file(dts);
+    return load_tree(file.path(), options);
+}
+
+inline MemoryMap map_dts(std::string_view dts, const MapOptions& options = {}) {
+    LoadedTree loaded = load_dts(dts);
+    return build_memory_map(loaded.tree, options);
+}
+
+// The message of the dtmem::Error that `f` throws ("" when it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace dtmem::test

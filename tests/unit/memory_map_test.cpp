@@ -1,0 +1,156 @@
+#include <doctest/doctest.h>
+
+#include "dtmem/error.hpp"
+#include "dtmem/memory_map.hpp"
+#include "helpers.hpp"
+
+using namespace dtmem;
+using dtmem::test::error_of;
+using dtmem::test::map_dts;
+
+namespace {
+
+std::string board(std::string_view body, std::string_view header = "") {
+    return std::string("/dts-v1/;\n") + std::string(header) +
+           "/ {\n#address-cells = <2>; #size-cells = <2>;\n" + std::string(body) + "\n};\n";
+}
+
+bool has_diagnostic(const MemoryMap& map, std::string_view text) {
+    for (const Diagnostic& d : map.diagnostics) {
+        if (d.message.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
+const ReservedRegion& region(const MemoryMap& map, std::size_t index) {
+    REQUIRE(map.reserved_memory);
+    REQUIRE(map.reserved_memory->regions.size() > index);
+    return map.reserved_memory->regions[index];
+}
+
+}  // namespace
+
+TEST_CASE("RAM is read the way early_init_dt_scan_memory reads it") {
+    MemoryMap map = map_dts(board(R"(
+	memory@880000000 { device_type = "memory"; reg = <0x8 0x80000000 0x1 0x80000000>; hotpluggable; };
+	memory@40000000 { device_type = "memory"; reg = <0 0x40000000 0 0x80000000>, <0 0xc0000000 0 0>; };
+	usable@0 { device_type = "memory"; reg = <0x10 0 0x10 0>; linux,usable-memory = <0x10 0 0 0x1000000>; };
+	off@0 { device_type = "memory"; reg = <0x20 0 0 0x1000>; status = "disabled"; };
+	memory@60000000 { reg = <0 0x60000000 0 0x1000>; };
+	bus { nested-memory { device_type = "memory"; reg = <0x30 0 0 0x1000>; }; };)"));
+    REQUIRE(map.ram.size() == 3);  // sorted; size-0 pair, disabled and nameless nodes skipped
+    CHECK(map.ram[0].range == Range{0x40000000, 0x80000000});
+    CHECK(map.ram[1].range == Range{0x880000000, 0x180000000});
+    CHECK(map.ram[1].hotpluggable);
+    CHECK(map.ram[2].range == Range{0x1000000000, 0x1000000});
+    CHECK(map.ram[2].source == RamSource::UsableMemory);
+    CHECK(has_diagnostic(map, "no device_type"));
+    CHECK(has_diagnostic(map, "below the root level"));
+    CHECK(has_diagnostic(map, "disabled"));
+}
+
+TEST_CASE("--memory replaces the tree's banks; no RAM is said plainly") {
+    std::string dts = board(R"(memory@0 { device_type = "memory"; reg = <0 0 0 0>; };)");
+    MemoryMap none = map_dts(dts);
+    CHECK(none.ram.empty());
+    CHECK(has_diagnostic(none, "no RAM"));
+    MapOptions options;
+    options.memory = {Range{0, 1ull << 30}, Range{0x40000000, 3ull << 30}};
+    MemoryMap given = map_dts(dts, options);
+    REQUIRE(given.ram.size() == 2);
+    CHECK(given.ram[1].source == RamSource::CommandLine);
+    CHECK_FALSE(has_diagnostic(given, "no RAM"));
+}
+
+TEST_CASE("/reserved-memory regions: static, dynamic and what the kernel rejects") {
+    MemoryMap map = map_dts(board(R"(
+	reserved-memory {
+		#address-cells = <2>; #size-cells = <2>; ranges;
+		tee@80000000 { reg = <0 0x80000000 0 0x2000000>, <0 0x90000000 0 0>; no-map; };
+		linux,cma { compatible = "shared-dma-pool"; reusable; size = <0 0x10000000>;
+			alignment = <0 0x400000>; alloc-ranges = <0 0x40000000 0 0x40000000>; linux,cma-default; };
+		badreg@0 { reg = <0 0 0>; };
+		badsize { size = <0x1000>; };
+		badalign { size = <0 0x1000>; alignment = <0x1000>; };
+		nothing { compatible = "vendor,pool"; };
+		off@a0000000 { reg = <0 0xa0000000 0 0x1000>; status = "disabled"; };
+	};)"));
+    REQUIRE(map.reserved_memory->supported());
+    const ReservedRegion& tee = region(map, 0);
+    CHECK(tee.type == RegionType::Static);
+    CHECK(tee.no_map);
+    REQUIRE(tee.reg.size() == 2);
+    CHECK(tee.reg[1].size == 0);  // kept: the kernel prints a failure for it
+    const ReservedRegion& cma = region(map, 1);
+    CHECK(cma.type == RegionType::Dynamic);
+    CHECK(cma.size == 0x10000000u);
+    CHECK(cma.alignment == 0x400000u);
+    REQUIRE(cma.alloc_ranges.size() == 1);
+    CHECK(cma.alloc_ranges[0] == Range{0x40000000, 0x40000000});
+    CHECK(cma.reusable);
+    CHECK(cma.cma_default);
+    CHECK(region(map, 2).problem == "Reserved memory: invalid reg property in 'badreg@0', skipping node.");
+    CHECK(region(map, 3).problem == "invalid size property in 'badsize' node.");
+    CHECK(region(map, 4).problem == "invalid alignment property in 'badalign' node.");
+    CHECK(region(map, 5).type == RegionType::Invalid);
+    CHECK_FALSE(region(map, 6).available);
+}
+
+TEST_CASE("/reserved-memory the kernel ignores as a whole") {
+    auto reason = [](std::string_view node) {
+        MemoryMap map = map_dts(board(node));
+        REQUIRE(map.reserved_memory);
+        CHECK(has_diagnostic(map, "unsupported node format"));
+        return map.reserved_memory->unsupported_reason;
+    };
+    CHECK(reason("reserved-memory { #address-cells = <1>; #size-cells = <1>; ranges; };") ==
+          "#size-cells = 1 differs from the root's 2");
+    CHECK(reason("reserved-memory { #address-cells = <2>; #size-cells = <2>; };") == "it has no ranges property");
+    CHECK(reason("reserved-memory { #size-cells = <2>; ranges; };") == "#address-cells is missing");
+}
+
+TEST_CASE("memory-region users, names, and phandles that go nowhere") {
+    MemoryMap map = map_dts(board(R"(
+	reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
+		dsp: dsp@90000000 { reg = <0 0x90000000 0 0x800000>; no-map; };
+		gpu: gpu { size = <0 0x1000000>; };
+	};
+	dsp@1000 { compatible = "x,dsp"; memory-region = <&dsp &gpu>; memory-region-names = "fw", "heap"; };
+	off@2000 { compatible = "x,dsp"; memory-region = <&dsp>; status = "disabled"; };
+	other { compatible = "x,other"; memory-region = <&gpu>; };)"));
+    REQUIRE(map.devices.size() == 2);  // the disabled one is not a user
+    CHECK(map.devices[0].memory_regions.size() == 2);
+    CHECK(map.devices[0].memory_regions[1].name == "heap");
+    CHECK(region(map, 0).users.size() == 1);
+    CHECK(region(map, 1).users.size() == 2);
+
+    std::string dangling = error_of([] {
+        map_dts(board(R"(dev { memory-region = <0x1234>; };)"));
+    });
+    CHECK(dangling.find("phandle 0x1234") != std::string::npos);
+}
+
+TEST_CASE("/chosen: bootargs, initrd in either cell size, usable-memory-range") {
+    MemoryMap map = map_dts(board(R"(
+	chosen { bootargs = "console=ttyS0 cma=64M"; stdout-path = "serial0:115200n8";
+		linux,initrd-start = <0x48000000>; linux,initrd-end = <0x0 0x48800000>;
+		linux,usable-memory-range = <0 0x40000000 0 0x20000000>; };)"));
+    CHECK(map.chosen.bootargs == "console=ttyS0 cma=64M");
+    CHECK(map.chosen.stdout_path == "serial0:115200n8");
+    REQUIRE(map.chosen.initrd);
+    CHECK(*map.chosen.initrd == Range{0x48000000, 0x800000});
+    REQUIRE(map.chosen.usable_memory_range.size() == 1);
+}
+
+TEST_CASE("overflowing facts are errors, never wrapped") {
+    CHECK(error_of([] { map_dts(board(R"(memory@0 { device_type = "memory"; reg = <0xffffffff 0xfffff000 0 0x2000>; };)")); })
+              .find("passes the end of the 64-bit address space") != std::string::npos);
+    CHECK(error_of([] { map_dts(board("", "/memreserve/ 0xfffffffffffff000 0x2000;\n")); })
+              .find("/memreserve/") != std::string::npos);
+    CHECK(error_of([] { map_dts(board(R"(memory@0 { device_type = "memory"; reg = <0 0 0x1000>; };)")); })
+              .find("not a whole number") != std::string::npos);
+    CHECK(error_of([] {
+              map_dts(board(R"(reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
+                  r { size = <0 0x1000>; alloc-ranges = <0xffffffff 0xfffff000 0 0x2000>; }; };)"));
+          }).find("alloc-ranges") != std::string::npos);
+}
