@@ -318,6 +318,8 @@ Cells bus_cells(const Tree& tree, NodeId bus) {
     return cells;
 }
 
+bool is_pci_bus(const Tree& tree, NodeId node) { return match_bus(tree, node) == Bus::Pci; }
+
 Cells root_cells(const Tree& tree) {
     return {cells_value(tree.find_property(tree.root(), "#address-cells"), kDefaultAddressCells),
             cells_value(tree.find_property(tree.root(), "#size-cells"), kDefaultSizeCells)};

@@ -331,7 +331,11 @@ private:
             read_mmio(node);
             std::vector<RegionUse> uses = memory_regions(node);
             std::optional<DmaWindow> window;
-            if (tree_.has_property(node, "compatible")) window = dma_window(node);
+            // Devices: nodes the kernel makes devices of (a compatible, or a place on a PCI
+            // bus); plain subnodes (pinctrl groups, ports) would only repeat their parent.
+            if (tree_.has_property(node, "compatible") || is_pci_bus(tree_, tree_.parent(node))) {
+                window = dma_window(node);
+            }
             if (window || !uses.empty()) {
                 map_.devices.push_back({node, dma_coherent(node), std::move(window), std::move(uses)});
             }

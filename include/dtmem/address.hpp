@@ -35,6 +35,10 @@ Cells bus_cells(const Tree& tree, NodeId bus);
 // early_init_dt_scan_root): root's own or the defaults, no inheritance.
 Cells root_cells(const Tree& tree);
 
+// The kernel treats `node` as a PCI bus (of_bus_pci_match: device_type "pci", "pciex",
+// "vci", "ht", or a node named "pcie").
+bool is_pci_bus(const Tree& tree, NodeId node);
+
 // Reads `count` big-endian cells as one number; Error when it does not fit in 64 bits.
 u64 read_number(const Property& property, std::size_t first_cell, int count,
                 const Tree& tree, NodeId node);
