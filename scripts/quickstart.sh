@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# dtmem quick start on Debian 12: install what is missing, build, then either show the
+# map of an example board (demo) or run the whole test suite (test).
+#   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts
+#   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus)
+set -euo pipefail
+
+mode=${1:-demo}
+case "$mode" in
+  demo|test) ;;
+  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${DTMEM_BUILD_DIR:-$top/build}
+
+packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-dev doctest-dev
+          nlohmann-json3-dev libfmt-dev device-tree-compiler cpp xz-utils)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "quickstart: installing ${missing[*]}" >&2
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  for attempt in 1 2 3; do
+    if "${sudo[@]}" apt-get update -qq && \
+       DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+      break
+    fi
+    [ "$attempt" -eq 3 ] && { echo "quickstart: apt-get could not install ${missing[*]}" >&2; exit 1; }
+    echo "quickstart: apt-get failed (attempt $attempt), retrying in 10 s" >&2
+    sleep 10
+  done
+fi
+
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)"
+
+if [ "$mode" = demo ]; then
+  cd "$top/boards/arm64-8g-two-banks"
+  exec "$build/dtmem" map board.dts
+fi
+cd "$build"
+exec ctest --output-on-failure

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The command line as users meet it: exit statuses, error lines, stdin, formats, overlays.
+# Usage: tests/cli/cli-test.sh DTMEM_BINARY
+set -uo pipefail
+dtmem=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect NAME STATUS STDERR-PATTERN -- command...
+expect() {
+  local name=$1 status=$2 pattern=$3; shift 4
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$status" ]; then
+    echo "FAIL $name: exit $got, expected $status"; sed 's/^/  stderr: /' "$work/err" | head -5; failed=$((failed + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE -e "$pattern" "$work/err"; then
+    echo "FAIL $name: stderr does not match /$pattern/"; sed 's/^/  stderr: /' "$work/err" | head -5; failed=$((failed + 1)); return
+  fi
+  passed=$((passed + 1))
+}
+# check NAME -- command... (exit 0 of a shell test)
+check() {
+  local name=$1; shift 2
+  if "$@"; then passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
+}
+
+board=$top/boards/arm64-8g-two-banks
+cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$board" "$board/board.dts" 2>/dev/null |
+  dtc -q -I dts -O dtb -@ -o "$work/board.dtb" -
+
+expect version 0 "" -- "$dtmem" --version
+check version-text -- grep -q '^dtmem [0-9]' "$work/out"
+expect no-command 2 "" -- "$dtmem"
+expect no-file 2 "" -- "$dtmem" map
+expect missing-file 2 "^/nonexistent.dtb: error: cannot open" -- "$dtmem" map /nonexistent.dtb
+printf 'hello world, not a tree' >"$work/text.dtb"
+expect not-a-tree 2 "dtc rejected the source" -- "$dtmem" map "$work/text.dtb"
+printf '\xd0\x0d\xfe\xed\x00\x00' >"$work/short.dtb"
+expect short-blob 2 "short.dtb: error: not a device tree blob" -- "$dtmem" map "$work/short.dtb"
+head -c 200 "$work/board.dtb" >"$work/truncated.dtb"
+expect truncated-blob 2 "truncated.dtb: error: truncated device tree blob" -- "$dtmem" map "$work/truncated.dtb"
+printf '/dts-v1/;\n/ {\n\tfoo = <1>\n};\n' >"$work/syntax.dts"
+expect dtc-error 2 "syntax.dts: error: dtc rejected the source" -- "$dtmem" map "$work/syntax.dts"
+check dtc-message-kept -- grep -q "syntax error" "$work/err"
+printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tdev {\n\t\tmemory-region = <0x77>;\n\t};\n};\n' >"$work/phandle.dts"
+expect bad-phandle 2 "phandle.dts:6:3: error: /dev: memory-region entry 0 refers to phandle 0x77" -- "$dtmem" map "$work/phandle.dts"
+printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@0 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0 0>;\n\t};\n};\n' >"$work/short-reg.dts"
+expect malformed-reg 2 "short-reg.dts:7:3: error: /memory@0: reg has 12 bytes" -- "$dtmem" map "$work/short-reg.dts"
+expect bad-memory-option 2 "--memory 12: expected BASE:SIZE" -- "$dtmem" map "$work/board.dtb" --memory 12
+expect bad-format 2 "" -- "$dtmem" map "$work/board.dtb" --format yaml
+
+expect dtb 0 "" -- "$dtmem" map "$work/board.dtb"
+check dtb-has-ram -- grep -qE '^  0x0000000040000000  0x00000000bfffffff  2 GiB +RAM +/memory@40000000' "$work/out"
+expect stdin-dtb 0 "" -- sh -c "'$dtmem' map - <'$work/board.dtb'"
+check stdin-named -- grep -q '^<stdin> (DTB)' "$work/out"
+expect stdin-dts 0 "" -- sh -c "'$dtmem' map - <'$top/boards/armv7-2g/board.dts'"
+expect json 0 "" -- "$dtmem" map "$work/board.dtb" --format json
+check json-shape -- grep -q '"ram": \[' "$work/out"
+check no-color-in-pipe -- sh -c "! grep -q \$'\\x1b' '$work/out'"
+expect color 0 "" -- "$dtmem" map "$work/board.dtb" --color always
+check color-codes -- grep -q $'\x1b\\[' "$work/out"
+
+"$dtmem" map "$work/board.dtb" --format json >"$work/one.json"
+"$dtmem" map "$work/board.dtb" --format json >"$work/two.json"
+check deterministic -- cmp -s "$work/one.json" "$work/two.json"
+
+printf '/dts-v1/;\n/plugin/;\n&{/} {\n\textra-memory@100000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0x1 0x0 0x0 0x10000000>;\n\t};\n};\n' >"$work/overlay.dtso"
+dtc -q -@ -I dts -O dtb -o "$work/overlay.dtbo" "$work/overlay.dtso"
+expect overlay 0 "" -- "$dtmem" map "$work/board.dtb" --overlay "$work/overlay.dtbo"
+check overlay-applied -- grep -q '/extra-memory@100000000' "$work/out"
+expect overlay-dts 0 "" -- "$dtmem" map "$work/board.dtb" --overlay "$work/overlay.dtso"
+expect overlay-missing 2 "overlay /nonexistent.dtbo: cannot open" -- "$dtmem" map "$work/board.dtb" --overlay /nonexistent.dtbo
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
