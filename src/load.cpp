@@ -14,11 +14,11 @@ namespace {
 
 using detail::TempDir;
 
-bool is_dtb(const std::string& content) {
-    return content.size() >= 4 && static_cast<unsigned char>(content[0]) == 0xd0 &&
-           static_cast<unsigned char>(content[1]) == 0x0d &&
-           static_cast<unsigned char>(content[2]) == 0xfe &&
-           static_cast<unsigned char>(content[3]) == 0xed;
+using detail::Bytes;
+
+bool is_dtb(const Bytes& content) {
+    return content.size() >= 4 && content[0] == 0xd0 && content[1] == 0x0d && content[2] == 0xfe &&
+           content[3] == 0xed;
 }
 
 std::string trim_output(std::string text) {
@@ -27,12 +27,12 @@ std::string trim_output(std::string text) {
 }
 
 struct CompiledDts {
-    std::string blob;
-    std::string annotated;  // dtc -O dts -T -T; empty for overlays
+    Bytes blob;
+    Bytes annotated;  // dtc -O dts -T -T; empty for overlays
 };
 
 // The kernel's own preprocessing (scripts/Makefile.lib cmd_dtc), then dtc.
-CompiledDts compile_dts(const std::string& path, const std::string& content, bool symbols,
+CompiledDts compile_dts(const std::string& path, const Bytes& content, bool symbols,
                         bool annotate, const LoadOptions& options) {
     TempDir temp;
     std::string source = path;
@@ -75,8 +75,6 @@ CompiledDts compile_dts(const std::string& path, const std::string& content, boo
     return compiled;
 }
 
-std::vector<std::uint8_t> to_bytes(const std::string& s) { return {s.begin(), s.end()}; }
-
 std::vector<std::uint8_t> apply_overlay(std::vector<std::uint8_t> base, std::vector<std::uint8_t> overlay,
                                         const std::string& overlay_path) {
     // Both blobs are validated first: fdt_overlay_apply trusts its inputs.
@@ -105,31 +103,29 @@ std::vector<std::uint8_t> apply_overlay(std::vector<std::uint8_t> base, std::vec
 }  // namespace
 
 LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
-    std::string content = detail::read_file(path);
-    InputFormat format = is_dtb(content) ? InputFormat::Dtb : InputFormat::Dts;
-    std::string annotated;
-    std::vector<std::uint8_t> blob;
-    if (format == InputFormat::Dtb) {
-        blob = to_bytes(content);
-    } else {
-        CompiledDts compiled = compile_dts(path, content, !options.overlays.empty(), true, options);
-        blob = to_bytes(compiled.blob);
+    Bytes blob = detail::read_file(path);
+    InputFormat format = is_dtb(blob) ? InputFormat::Dtb : InputFormat::Dts;
+    Bytes annotated;
+    if (format == InputFormat::Dts) {
+        CompiledDts compiled = compile_dts(path, blob, !options.overlays.empty(), true, options);
+        blob = std::move(compiled.blob);
         annotated = std::move(compiled.annotated);
     }
     if (!options.overlays.empty()) validate_fdt(blob);
     for (const std::string& overlay_path : options.overlays) {
-        std::string overlay;
+        Bytes overlay;
         try {
             overlay = detail::read_file(overlay_path);
             if (!is_dtb(overlay)) overlay = compile_dts(overlay_path, overlay, true, false, options).blob;
         } catch (const Error& e) {
             throw Error(fmt::format("overlay {}: {}", overlay_path, e.what()));
         }
-        blob = apply_overlay(std::move(blob), to_bytes(overlay), overlay_path);
+        blob = apply_overlay(std::move(blob), std::move(overlay), overlay_path);
     }
     LoadedTree loaded{Tree::from_blob(std::move(blob)), format};
     if (format == InputFormat::Dts) {
-        loaded.tree.set_sources(detail::parse_annotated_dts(annotated, loaded.tree));
+        std::string_view text(reinterpret_cast<const char*>(annotated.data()), annotated.size());
+        loaded.tree.set_sources(detail::parse_annotated_dts(text, loaded.tree));
     }
     return loaded;
 }

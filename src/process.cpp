@@ -71,18 +71,18 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
-std::string read_file(const std::string& path) {
+Bytes read_file(const std::string& path) {
     FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!in) throw Error(fmt::format("cannot open: {}", std::strerror(errno)));
-    std::string content;
-    char buffer[65536];
+    Bytes content;
+    std::uint8_t buffer[65536];
     std::size_t got = 0;
     while ((got = std::fread(buffer, 1, sizeof buffer, in)) > 0) {
         if (content.size() + got > kMaxInputBytes) {
             if (in != stdin) std::fclose(in);
             throw Error(fmt::format("input is larger than {} MiB", kMaxInputBytes >> 20));
         }
-        content.append(buffer, got);
+        content.insert(content.end(), buffer, buffer + got);
     }
     bool failed = std::ferror(in) != 0;
     int read_errno = errno;
@@ -91,9 +91,9 @@ std::string read_file(const std::string& path) {
     return content;
 }
 
-void write_file(const std::string& path, const std::string& content) {
+void write_file(const std::string& path, const Bytes& content) {
     std::ofstream out(path, std::ios::binary);
-    out << content;
+    out.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
     if (!out) throw Error(fmt::format("cannot write {}", path));
 }
 

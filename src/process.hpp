@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 inline constexpr std::size_t kMaxInputBytes = std::size_t{256} << 20;
 
 // Reads a whole file ("-" = standard input); throws dtmem::Error.
-std::string read_file(const std::string& path);
-void write_file(const std::string& path, const std::string& content);
+using Bytes = std::vector<std::uint8_t>;
+Bytes read_file(const std::string& path);
+void write_file(const std::string& path, const Bytes& content);
 
 }  // namespace dtmem::detail

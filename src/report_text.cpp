@@ -120,8 +120,10 @@ public:
                     if (region.reg[i].size == 0) continue;
                     std::string node = tree_.path(region.node);
                     if (region.reg.size() > 1) node += fmt::format(" reg[{}]", i);
+                    std::string flags = region_flags(region);
+                    if (!map_.reserved_memory->supported()) flags += flags.empty() ? "ignored" : ", ignored";
                     entries.push_back({Range{region.reg[i].address, region.reg[i].size}, 3, "reserved", node,
-                                       region_flags(region), kYellow});
+                                       flags, kYellow});
                 }
             }
         }

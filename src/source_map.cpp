@@ -66,11 +66,23 @@ std::string_view property_name(std::string_view code) {
     return last_word(head);  // skips "label:" prefixes
 }
 
+// dtc prints children in tree order, so the next child of a node is almost always the
+// sibling after the previous one; checking that first keeps wide trees linear.
+NodeId next_child(const Tree& tree, NodeId parent, NodeId previous, std::string_view name) {
+    NodeId candidate = previous == kNoNode ? tree.first_child(parent) : tree.next_sibling(previous);
+    if (candidate != kNoNode && tree.name(candidate) == name) return candidate;
+    return tree.find_child(parent, name);
+}
+
 }  // namespace
 
 std::vector<SourceInfo> parse_annotated_dts(std::string_view text, const Tree& tree) {
     std::vector<SourceInfo> sources(tree.node_count());
-    std::vector<NodeId> stack;  // kNoNode for nodes missing from the final tree
+    struct Open {
+        NodeId node;        // kNoNode for nodes missing from the final tree
+        NodeId last_child;  // the child matched last
+    };
+    std::vector<Open> stack;
     std::vector<SourceLocation> locations;
     while (!text.empty()) {
         std::size_t newline = text.find('\n');
@@ -80,20 +92,21 @@ std::vector<SourceInfo> parse_annotated_dts(std::string_view text, const Tree& t
         std::string_view code = split_annotation(line, locations);
         if (code.empty() || (code.front() == '/' && code != "/ {")) continue;  // /dts-v1/; /memreserve/
         if (code.back() == '{') {
-            NodeId parent = stack.empty() ? kNoNode : stack.back();
             NodeId node = kNoNode;
             if (stack.empty()) {
                 node = tree.root();
-            } else if (parent != kNoNode) {
-                node = tree.find_child(parent, last_word(code.substr(0, code.size() - 1)));
+            } else if (Open& parent = stack.back(); parent.node != kNoNode) {
+                node = next_child(tree, parent.node, parent.last_child, last_word(code.substr(0, code.size() - 1)));
+                if (node != kNoNode) parent.last_child = node;
             }
-            stack.push_back(node);
+            stack.push_back({node, kNoNode});
             if (node != kNoNode) sources[node].node = locations;
         } else if (code.rfind("};", 0) == 0) {
             if (!stack.empty()) stack.pop_back();
-        } else if (!stack.empty() && stack.back() != kNoNode && !locations.empty()) {
-            const Property* property = tree.find_property(stack.back(), property_name(code));
-            if (property) sources[stack.back()].properties.emplace(property->name, locations.front());
+        } else if (!stack.empty() && stack.back().node != kNoNode && !locations.empty()) {
+            NodeId node = stack.back().node;
+            const Property* property = tree.find_property(node, property_name(code));
+            if (property) sources[node].properties.emplace(property->name, locations.front());
         }
     }
     return sources;

@@ -59,12 +59,25 @@ void validate_fdt(std::span<const std::uint8_t> blob) {
     }
 }
 
+namespace {
+
+std::uint32_t load_be32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+
+}  // namespace
+
 Tree Tree::from_blob(std::vector<std::uint8_t> blob) {
     validate_fdt(blob);
-    const void* fdt = nullptr;
+    if (fdt_version(blob.data()) < 16) {
+        throw Error(fmt::format("FDT version {} is older than 16, the oldest format dtmem reads",
+                                fdt_version(blob.data())));
+    }
     Tree tree;
     tree.blob_ = std::move(blob);
-    fdt = tree.blob_.data();
+    const void* fdt = tree.blob_.data();
 
     for (int i = 0;; ++i) {
         u64 address = 0, size = 0;
@@ -72,54 +85,75 @@ Tree Tree::from_blob(std::vector<std::uint8_t> blob) {
         tree.memreserve_.push_back({address, size});
     }
 
-    std::vector<NodeId> last_child_at_depth;  // last child seen per parent depth
-    std::vector<NodeId> stack;                // node id per depth
-    int depth = 0;
-    for (int offset = 0; offset >= 0; offset = fdt_next_node(fdt, offset, &depth)) {
-        if (depth < 0) break;
-        Node node;
-        int name_len = 0;
-        const char* name = fdt_get_name(fdt, offset, &name_len);
-        node.name = std::string_view(name ? name : "", name ? name_len : 0);
-        stack.resize(depth + 1);
-        last_child_at_depth.resize(depth + 2, kNoNode);
-        NodeId id = static_cast<NodeId>(tree.nodes_.size());
-        if (depth > 0) {
-            node.parent = stack[depth - 1];
-            NodeId previous = last_child_at_depth[depth];
-            if (previous == kNoNode) {
-                tree.nodes_[node.parent].first_child = id;
-            } else {
-                tree.nodes_[previous].next_sibling = id;
-            }
-        }
-        last_child_at_depth[depth] = id;
-        last_child_at_depth[depth + 1] = kNoNode;
-        stack[depth] = id;
+    // One linear pass over the structure block. fdt_check_full() has accepted it, so the
+    // walk below only meets well-formed tags; the bounds are still checked, cheaply.
+    const std::uint8_t* structure = tree.blob_.data() + fdt_off_dt_struct(fdt);
+    const std::size_t structure_size = fdt_size_dt_struct(fdt);
+    const char* strings = reinterpret_cast<const char*>(tree.blob_.data()) + fdt_off_dt_strings(fdt);
+    const std::size_t strings_size = fdt_size_dt_strings(fdt);
+    auto corrupt = [] { return Error("corrupt device tree blob: structure block ends early"); };
 
-        node.first_property = static_cast<std::uint32_t>(tree.properties_.size());
-        int prop_offset = 0;
-        fdt_for_each_property_offset(prop_offset, fdt, offset) {
-            const char* prop_name = nullptr;
-            int len = 0;
-            const void* value = fdt_getprop_by_offset(fdt, prop_offset, &prop_name, &len);
-            if (!value || !prop_name || len < 0) continue;
-            Property property{prop_name,
-                              {static_cast<const std::uint8_t*>(value), static_cast<std::size_t>(len)}};
-            if ((property.name == "phandle" || property.name == "linux,phandle") &&
-                property.value.size() == 4) {
+    std::vector<NodeId> open;        // the node at each depth
+    std::vector<NodeId> last_child;  // the last child added below each open node
+    for (std::size_t at = 0;;) {
+        if (at + 4 > structure_size) throw corrupt();
+        std::uint32_t tag = load_be32(structure + at);
+        at += 4;
+        if (tag == FDT_BEGIN_NODE) {
+            const char* name = reinterpret_cast<const char*>(structure + at);
+            const void* nul = std::memchr(name, 0, structure_size - at);
+            if (!nul) throw corrupt();
+            std::size_t name_len = static_cast<const char*>(nul) - name;
+            at += align4(name_len + 1);
+            NodeId id = static_cast<NodeId>(tree.nodes_.size());
+            Node node;
+            node.name = std::string_view(name, name_len);
+            node.first_property = static_cast<std::uint32_t>(tree.properties_.size());
+            if (!open.empty()) {
+                node.parent = open.back();
+                if (last_child.back() == kNoNode) {
+                    tree.nodes_[node.parent].first_child = id;
+                } else {
+                    tree.nodes_[last_child.back()].next_sibling = id;
+                }
+                last_child.back() = id;
+            }
+            tree.nodes_.push_back(node);
+            open.push_back(id);
+            last_child.push_back(kNoNode);
+        } else if (tag == FDT_PROP) {
+            if (open.empty() || at + 8 > structure_size) throw corrupt();
+            std::uint32_t len = load_be32(structure + at);
+            std::uint32_t name_offset = load_be32(structure + at + 4);
+            at += 8;
+            if (len > structure_size - at || name_offset >= strings_size) throw corrupt();
+            const char* name = strings + name_offset;
+            const void* nul = std::memchr(name, 0, strings_size - name_offset);
+            if (!nul) throw corrupt();
+            Property property{std::string_view(name, static_cast<const char*>(nul) - name), {structure + at, len}};
+            at += align4(len);
+            NodeId id = open.back();
+            if ((property.name == "phandle" || property.name == "linux,phandle") && len == 4) {
                 tree.phandles_.emplace(property.cell(0), id);
             }
             tree.properties_.push_back(property);
+            tree.nodes_[id].property_count++;
+        } else if (tag == FDT_END_NODE) {
+            if (open.empty()) throw corrupt();
+            open.pop_back();
+            last_child.pop_back();
+        } else if (tag == FDT_END) {
+            break;
+        } else if (tag != FDT_NOP) {
+            throw corrupt();
         }
-        node.property_count =
-            static_cast<std::uint32_t>(tree.properties_.size()) - node.first_property;
-        tree.nodes_.push_back(node);
-        bool available = tree.is_available(id);
-        tree.nodes_[id].available_subtree =
-            available && (depth == 0 || tree.nodes_[tree.nodes_[id].parent].available_subtree);
     }
     if (tree.nodes_.empty()) throw Error("device tree blob has no root node");
+    for (NodeId id = 0; id < tree.nodes_.size(); ++id) {  // parents precede children
+        NodeId parent = tree.nodes_[id].parent;
+        tree.nodes_[id].available_subtree =
+            tree.is_available(id) && (parent == kNoNode || tree.nodes_[parent].available_subtree);
+    }
     return tree;
 }
 
