@@ -19,7 +19,7 @@
 # Environment:
 #   DTMEM_KERNEL_DIR_<ID with - and . as _>  unpacked package to use instead of
 #                                            tools/debian-kernels.sh (testing)
-#   RECORD_TIMEOUT   seconds per boot (default 90)
+#   RECORD_TIMEOUT   seconds per boot (default 60)
 #   RECORD_KEEP_RAW  if set to a directory, raw console logs are copied there
 #                    (never into the case directory: raw logs are not committed)
 set -euo pipefail
@@ -214,7 +214,7 @@ arm64) qemu=qemu-system-aarch64 ;;
 arm)   qemu=qemu-system-arm ;;
 esac
 qemu_version=$("$qemu" --version | head -n1 | sed 's/^QEMU emulator version //')
-timeout_s=${RECORD_TIMEOUT:-90}
+timeout_s=${RECORD_TIMEOUT:-60}
 memblock=0
 case " $cmdline " in *" memblock=debug "*) memblock=1 ;; esac
 
@@ -246,25 +246,51 @@ for id in "$@"; do
 	fi
 
 	raw="$work/$id.raw.log"
-	set +e
-	timeout --foreground -k 5 "$timeout_s" "$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
+	: > "$raw"
+	# QEMU runs in the background; a watcher stops it once the kernel has
+	# printed the end of a panic. Normally panic=-1 resets the guest and
+	# -no-reboot makes QEMU exit by itself, but a panic inside setup_arch()
+	# comes before "panic=" is parsed and would just hang until the timeout.
+	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
 		-device "loader,file=$img,addr=$image_addr,force-raw=on" \
 		-device "loader,file=$work/board.dtb,addr=$dtb_addr,force-raw=on" \
 		-device "loader,file=$work/stub.bin,addr=$stub_addr,force-raw=on" \
 		-device "loader,addr=$stub_addr,cpu-num=0" \
-		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1
+		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1 &
+	qpid=$!
+	how=
+	for ((i = 0; i < timeout_s * 4; i++)); do
+		if ! kill -0 "$qpid" 2>/dev/null; then how=exited; break; fi
+		if grep -q -e '---\[ end Kernel panic' "$raw"; then
+			# give panic=-1 two seconds to reset the guest
+			for ((j = 0; j < 8; j++)); do
+				kill -0 "$qpid" 2>/dev/null || break
+				sleep 0.25
+			done
+			if kill -0 "$qpid" 2>/dev/null; then how=panic-stopped; else how=exited; fi
+			break
+		fi
+		sleep 0.25
+	done
+	if [ "$how" != exited ]; then
+		[ -n "$how" ] || how=timeout
+		kill "$qpid" 2>/dev/null || true
+	fi
+	set +e
+	wait "$qpid"
 	rc=$?
 	set -e
-	touch "$raw"
-	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		end="timeout after ${timeout_s}s"
-	elif [ $rc -ne 0 ]; then
+	if [ "$how" = exited ] && [ $rc -ne 0 ]; then
 		end="qemu exit status $rc: $(head -c 300 "$work/$id.qemu.out" | tr '\n' ' ')"
-	elif grep -q 'Kernel panic' "$raw"; then
+	elif [ "$how" = exited ] && grep -q 'Kernel panic' "$raw"; then
 		end="kernel panic, guest reset, qemu exited (-no-reboot)"
-	else
+	elif [ "$how" = exited ]; then
 		end="qemu exited without a kernel panic"
+	elif [ "$how" = panic-stopped ]; then
+		end="kernel panic without reset (before panic= was parsed); qemu stopped by the recorder"
+	else
+		end="timeout after ${timeout_s}s, qemu stopped"
 	fi
 	if [ -z "$pkgver" ]; then
 		pkgver=$(tr -d '\r' < "$raw" | sed -n 's/^.*Linux version .* Debian \([^ ]*\) .*$/\1 (from the banner)/p' | head -n1)
