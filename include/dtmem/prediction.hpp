@@ -1,0 +1,62 @@
+// What a given kernel does with a board's memory at boot: the boot simulation's result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtmem/memory_map.hpp"
+#include "dtmem/profile.hpp"
+#include "dtmem/tree.hpp"
+
+namespace dtmem {
+
+// Where the bootloader put things, and facts about the kernel image. Every value the user
+// does not give has a documented default, and the prediction says it used one.
+struct BootInputs {
+    std::optional<std::string> bootargs;  // replaces /chosen/bootargs
+    std::optional<u64> kernel_address;    // load address of the Image / zImage
+    std::optional<u64> kernel_image_size; // image_size (arm64 Image header)
+    std::optional<u64> dtb_address;
+};
+
+struct Zone {
+    std::string name;            // DMA, DMA32, Normal, HighMem, Device
+    std::optional<Range> range;  // nothing = "empty"
+};
+
+struct CmaArea {
+    std::string name;  // "reserved" for the default area, else the DT node name
+    u64 base = 0;
+    u64 size = 0;
+};
+
+struct RegionOutcome {
+    NodeId node = kNoNode;
+    std::optional<Range> placed;  // where it is (static: its first reg entry)
+    std::string error;            // empty when it was reserved and initialised
+};
+
+struct Prediction {
+    KernelProfile profile;
+    std::vector<std::string> assumptions;  // defaults the prediction rests on
+    std::vector<Zone> zones;
+    std::vector<Range> memory_ranges;  // "Early memory node ranges"
+    std::vector<CmaArea> cma;
+    std::vector<RegionOutcome> reserved;
+    std::optional<Range> swiotlb;
+    std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
+    std::vector<std::string> log;    // what this kernel prints, in its order and wording
+    std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
+};
+
+// The lines of a kernel log that dtmem predicts (zones, memory ranges, reserved memory,
+// CMA, swiotlb, NUMA node data), in order; everything else is dropped. Timestamps
+// ("[    0.000000] ") are removed first. Used to compare a prediction with a real boot.
+std::vector<std::string> predicted_lines(const std::vector<std::string>& log);
+
+// Throws dtmem::Error when the tree cannot be booted at all (no RAM).
+Prediction predict_boot(const Tree& tree, const MemoryMap& map, const KernelProfile& profile,
+                        const BootInputs& inputs);
+
+}  // namespace dtmem

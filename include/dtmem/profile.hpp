@@ -1,0 +1,72 @@
+// A kernel profile: architecture, version and the configuration that decides where memory
+// goes at boot. Shipped profiles live in rules/profiles/*.yaml (raw CONFIG_ values plus
+// per-build numbers measured on real boots); a .config goes through the same derivation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtmem/range.hpp"
+
+namespace dtmem {
+
+enum class Arch { Arm64, Arm, Riscv64 };
+
+struct KernelVersion {
+    int major = 0;
+    int minor = 0;
+    int patch = 0;  // 0 when only major.minor is known
+    friend auto operator<=>(const KernelVersion&, const KernelVersion&) = default;
+};
+
+struct KernelProfile {
+    std::string id;  // "arm64-6.12", or "config:FILE" for a .config
+    Arch arch = Arch::Arm64;
+    KernelVersion version;
+    std::string description;
+    std::map<std::string, std::string> config;  // CONFIG_X -> value; absent = not set
+    std::map<std::string, u64> build;           // per-build numbers (struct sizes, offsets)
+
+    // Derived from `config` (see derive()).
+    u64 page_size = 4096;
+    u64 pageblock_bytes = 0;  // CMA_MIN_ALIGNMENT_BYTES
+    bool zone_dma = false, zone_dma32 = false, zone_device = false, highmem = false, lpae = false;
+    bool cma = false;
+    u64 cma_size_bytes = 0;  // the Kconfig default area (CONFIG_CMA_SIZE_*), 0 = none
+    int cma_size_percentage = 0;
+    std::string cma_size_selection = "mbytes";  // mbytes | percentage | min | max
+    int cma_areas = 0;  // MAX_CMA_AREAS
+    bool swiotlb = false;
+    bool dma_restricted_pool = false;
+    bool dma_bounce_unaligned_kmalloc = false;
+    bool numa = false;
+    u64 page_offset = 0;  // 32-bit ARM: CONFIG_PAGE_OFFSET
+
+    bool has(const std::string& option) const;  // "y" (or "m")
+    std::optional<u64> number(const std::string& option) const;
+    // The build number `name`, or `fallback` when the profile does not give it.
+    u64 build_number(const std::string& name, u64 fallback) const;
+    // Fills the derived fields from `config`; throws dtmem::Error when they contradict.
+    void derive();
+};
+
+// rules/ as shipped: $DTMEM_RULES, else the source tree's rules/ (compiled in).
+std::string rules_directory();
+
+// All shipped profiles, sorted by id.
+std::vector<KernelProfile> shipped_profiles();
+// The shipped profile `id` ("arm64-6.12", also "6.12" with `arch`), or the arch's default.
+// Throws dtmem::Error naming the known ids when there is none.
+KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch);
+// A profile from a kernel .config ("# Linux/arm64 6.12.57 Kernel Configuration" gives
+// arch and version). Build numbers come from the shipped profile of the same arch and
+// version when there is one.
+KernelProfile profile_from_config(const std::string& path);
+
+std::string arch_name(Arch arch);
+std::optional<Arch> parse_arch(std::string_view name);
+
+}  // namespace dtmem

@@ -1,0 +1,812 @@
+// The boot simulation: what a kernel does with the tree's memory description, step by
+// step in the kernel's own order, on a model of memblock. Each step names the kernel
+// function it mirrors; section numbers refer to the team's kernel-semantics notes.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cmdline.hpp"
+#include "dtmem/error.hpp"
+#include "dtmem/prediction.hpp"
+#include "memblock.hpp"
+
+namespace dtmem {
+namespace {
+
+using detail::Memblock;
+constexpr u64 kMiB = u64{1} << 20;
+constexpr u64 kGiB = u64{1} << 30;
+constexpr u64 k4GiB = u64{4} << 30;
+
+u64 align_up(u64 value, u64 align) { return (value + align - 1) / align * align; }
+u64 align_down(u64 value, u64 align) { return value / align * align; }
+
+// One /reserved-memory record (struct reserved_mem).
+struct Record {
+    NodeId node = kNoNode;
+    std::string name;
+    u64 base = 0;
+    u64 size = 0;
+};
+
+// lib/sort.c sort(): the kernel's bottom-up heapsort, not stable. Reproduced exactly
+// because 6.1 allocates dynamic regions in the order it leaves equal records in.
+template <typename T, typename Compare>
+void kernel_heapsort(std::vector<T>& v, Compare cmp) {
+    std::size_t n = v.size(), a = n / 2;
+    if (a == 0) return;
+    for (;;) {
+        std::size_t b, c, d;
+        if (a) {
+            --a;
+        } else if (--n) {
+            std::swap(v[0], v[n]);
+        } else {
+            break;
+        }
+        for (b = a; c = 2 * b + 1, (d = c + 1) < n;) b = cmp(v[c], v[d]) >= 0 ? c : d;
+        if (d == n) b = c;
+        while (b != a && cmp(v[a], v[b]) >= 0) b = (b - 1) / 2;
+        c = b;
+        while (b != a) {
+            b = (b - 1) / 2;
+            std::swap(v[b], v[c]);
+        }
+    }
+}
+
+class BootSimulation {
+public:
+    BootSimulation(const Tree& tree, const MemoryMap& map, const KernelProfile& profile, const BootInputs& inputs)
+        : tree_(tree), map_(map), profile_(profile), inputs_(inputs), memblock_(profile.page_size) {
+        prediction_.profile = profile;
+        std::string bootargs(inputs.bootargs.value_or(std::string(map.chosen.bootargs.value_or(""))));
+        cmdline_ = detail::parse_command_line(bootargs);
+    }
+
+    Prediction run() {
+        if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
+        switch (profile_.arch) {
+            case Arch::Arm64: boot_arm64(); break;
+            default:
+                throw Error(fmt::format("the boot model for {} is not written yet", arch_name(profile_.arch)));
+        }
+        return std::move(prediction_);
+    }
+
+private:
+    // ---- small helpers ------------------------------------------------------------
+
+    bool at_least(int major, int minor, int patch = 0) const {
+        return profile_.version >= KernelVersion{major, minor, patch};
+    }
+    bool restructured() const { return at_least(6, 12, 13); }  // of_reserved_mem rework (5.1)
+    bool phys_64bit() const { return profile_.arch != Arch::Arm || profile_.lpae; }
+    // %pa: 0x + 2 * sizeof(phys_addr_t) digits.
+    std::string pa(u64 value) const { return hex_padded(value, phys_64bit() ? 16 : 8); }
+    std::string of_prefix() const { return at_least(6, 12) ? "OF: reserved mem: " : "OF: fdt: "; }
+    void log(std::string line) { prediction_.log.push_back(std::move(line)); }
+    std::string name(NodeId node) const { return std::string(tree_.name(node)); }
+    void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
+
+    u64 kernel_address() {
+        if (inputs_.kernel_address) return *inputs_.kernel_address;
+        u64 address = map_.ram.front().range.start + 2 * kMiB;
+        assume(fmt::format("kernel loaded at {} (RAM start + 2 MiB); give --load kernel=ADDR", hex(address)));
+        return address;
+    }
+    u64 dtb_address() {
+        if (inputs_.dtb_address) return *inputs_.dtb_address;
+        u64 address = map_.ram.front().range.start + 128 * kMiB;
+        assume(fmt::format("DTB loaded at {} (RAM start + 128 MiB); give --load dtb=ADDR", hex(address)));
+        return address;
+    }
+
+    // ---- memory nodes (drivers/of/fdt.c) -----------------------------------------
+
+    // early_init_dt_add_memory_arch(): page rounding and the arch's address bounds.
+    void add_memory_bank(u64 base, u64 size, u64 min_addr, u64 max_addr) {
+        u64 page = profile_.page_size;
+        u64 offset = base & (page - 1);
+        if (size < page - offset) {
+            log(fmt::format("OF: fdt: Ignoring memory block {:#x} - {:#x}", base, base + size));
+            return;
+        }
+        if (offset) {
+            size -= page - offset;
+            base = align_up(base, page);
+        }
+        size &= ~(page - 1);
+        if (base > max_addr) {
+            log(fmt::format("OF: fdt: Ignoring memory block {:#x} - {:#x}", base, base + size));
+            return;
+        }
+        if (base + size - 1 > max_addr) {
+            log(fmt::format("OF: fdt: Ignoring memory range {:#x} - {:#x}", max_addr + 1, base + size));
+            size = max_addr - base + 1;
+        }
+        if (base + size < min_addr) {
+            log(fmt::format("OF: fdt: Ignoring memory block {:#x} - {:#x}", base, base + size));
+            return;
+        }
+        if (base < min_addr) {
+            log(fmt::format("OF: fdt: Ignoring memory range {:#x} - {:#x}", base, min_addr));
+            size -= min_addr - base;
+            base = min_addr;
+        }
+        memblock_.add(base, size);
+    }
+
+    // early_init_dt_scan_memory() in tree order, then linux,usable-memory-range.
+    void scan_memory(u64 min_addr, u64 max_addr) {
+        std::vector<RamBank> banks = map_.ram;
+        std::stable_sort(banks.begin(), banks.end(), [](const RamBank& a, const RamBank& b) {
+            return (a.node + 1) < (b.node + 1);  // the kernel reads nodes in tree order
+        });
+        for (const RamBank& bank : banks) {
+            add_memory_bank(bank.range.start, bank.range.size, min_addr, max_addr);
+            if (bank.hotpluggable) memblock_.mark_hotplug(bank.range.start, bank.range.size);
+        }
+        // early_init_dt_check_for_usable_mem_range(): the first range caps, a second adds.
+        const auto& usable = map_.chosen.usable_memory_range;
+        if (!usable.empty()) {
+            memblock_.cap(usable[0].start, usable[0].size);
+            if (usable.size() > 1) memblock_.add(usable[1].start, usable[1].size);
+        }
+    }
+
+    // ---- /memreserve/ and /reserved-memory (drivers/of/fdt.c, of_reserved_mem.c) ----
+
+    void reserve_memreserve() {
+        for (const Range& entry : map_.memreserve) memblock_.reserve(entry.start, entry.size);
+    }
+
+    const ReservedRegion* region_of(NodeId node) const {
+        for (const ReservedRegion& r : map_.reserved_memory->regions) {
+            if (r.node == node) return &r;
+        }
+        return nullptr;
+    }
+
+    bool has_compatible(const ReservedRegion& r, std::string_view c) const {
+        return std::find(r.compatible.begin(), r.compatible.end(), c) != r.compatible.end();
+    }
+
+    // early_init_dt_reserve_memory()
+    bool reserve_region(u64 base, u64 size, bool nomap) {
+        if (nomap) {
+            if (memblock_.overlaps_memory(base, size) && memblock_.is_region_reserved(base, size)) return false;
+            memblock_.mark_nomap(base, size, true);
+            return true;
+        }
+        memblock_.reserve(base, size);
+        return true;
+    }
+
+    enum class RegStatus { NoReg, Invalid, Done };
+
+    // __reserved_mem_reserve_reg(): reserves or marks every entry; returns the first one.
+    RegStatus reserve_reg(const ReservedRegion& region, std::optional<AddressSize>& first) {
+        if (!tree_.has_property(region.node, "reg")) return RegStatus::NoReg;
+        if (region.type == RegionType::Invalid) {
+            log(of_prefix() + region.problem);
+            return RegStatus::Invalid;
+        }
+        for (const AddressSize& entry : region.reg) {
+            if (!(entry.size && reserve_region(entry.address, entry.size, region.no_map))) {
+                log(fmt::format("{}Reserved memory: failed to reserve memory for node '{}': base {}, size {} MiB",
+                                of_prefix(), name(region.node), pa(entry.address), entry.size / kMiB));
+            }
+            if (!first) first = entry;
+        }
+        return RegStatus::Done;
+    }
+
+    bool cma_pool(const ReservedRegion& r) const {
+        return profile_.cma && has_compatible(r, "shared-dma-pool") && r.reusable && !r.no_map;
+    }
+
+    // __reserved_mem_alloc_size() with __reserved_mem_alloc_in_range() (6.6+). Returns
+    // the placed region or nothing (messages logged).
+    std::optional<Range> alloc_dynamic(const ReservedRegion& region, const std::vector<Record>& recorded) {
+        if (region.type != RegionType::Dynamic) {
+            if (!region.problem.empty() && region.problem.find("invalid") == 0) log("OF: reserved mem: " + region.problem);
+            return std::nullopt;
+        }
+        u64 size = *region.size;
+        u64 align = region.alignment.value_or(0);
+        if (cma_pool(region)) align = std::max(align, profile_.pageblock_bytes);
+        if (align == 0) align = 64;  // SMP_CACHE_BYTES
+        auto attempt = [&](u64 start, u64 end) -> std::optional<u64> {
+            bool previous = memblock_.bottom_up();
+            bool bottom_up = false, top_down = false;
+            if (at_least(6, 6)) {
+                for (const Record& r : recorded) {
+                    if (r.size == 0) continue;
+                    if (start >= r.base && start <= r.base + r.size) bottom_up = true;
+                    if (end >= r.base && end <= r.base + r.size) top_down = true;
+                }
+                if (bottom_up != top_down) memblock_.set_bottom_up(bottom_up);
+            }
+            auto base = memblock_.alloc_range(size, align, start, end == 0 ? detail::kAllocAnywhere : end);
+            if (bottom_up != top_down) memblock_.set_bottom_up(previous);
+            if (base && region.no_map) memblock_.mark_nomap(*base, size, true);
+            return base;
+        };
+        std::optional<u64> base;
+        if (!region.alloc_ranges.empty()) {
+            for (const Range& range : region.alloc_ranges) {
+                base = attempt(range.start, range.start + range.size);
+                if (base) break;
+            }
+        } else {
+            base = attempt(0, 0);
+        }
+        if (!base || *base == 0) {
+            log(fmt::format("OF: reserved mem: failed to allocate memory for node '{}': size {} MiB", name(region.node),
+                            size / kMiB));
+            return std::nullopt;
+        }
+        return Range{*base, size};
+    }
+
+    // __reserved_mem_init_node(): the RESERVEDMEM_OF_DECLARE handlers in link order.
+    // Returns 0, or -ENOENT (-2) when no handler matched, or another error.
+    int init_handlers(const ReservedRegion& region, u64 base, u64 size) {
+        int result = -2;
+        if (has_compatible(region, "shared-dma-pool")) {
+            if (profile_.cma) {  // kernel/dma/contiguous.c rmem_cma_setup()
+                result = rmem_cma_setup(region, base, size);
+                if (result == 0) return log_initialized(region, "shared-dma-pool");
+            }
+            result = rmem_dma_setup(region, base, size);  // kernel/dma/coherent.c
+            if (result == 0) return log_initialized(region, "shared-dma-pool");
+        }
+        if (has_compatible(region, "restricted-dma-pool") && profile_.dma_restricted_pool) {
+            result = (region.reusable || region.no_map || region.cma_default || region.dma_default) ? -22 : 0;
+            if (result == 0) {
+                log(fmt::format("Reserved memory: created restricted DMA pool at {}, size {} MiB", pa(base), size / kMiB));
+                return log_initialized(region, "restricted-dma-pool");
+            }
+        }
+        return result;
+    }
+
+    int log_initialized(const ReservedRegion& region, std::string_view compatible) {
+        log(fmt::format("OF: reserved mem: initialized node {}, compatible id {}", name(region.node), compatible));
+        return 0;
+    }
+
+    int rmem_cma_setup(const ReservedRegion& region, u64 base, u64 size) {
+        if (cmdline_.cma && region.cma_default) {
+            log(fmt::format("Reserved memory: bypass {} node, using cmdline CMA params instead", name(region.node)));
+            return -16;
+        }
+        if (!region.reusable || region.no_map) return -22;
+        if ((base | size) % profile_.pageblock_bytes != 0) {
+            log("Reserved memory: incorrect alignment of CMA region");
+            return -22;
+        }
+        if (static_cast<int>(prediction_.cma.size()) >= profile_.cma_areas) {
+            log("cma: Not enough slots for CMA reserved regions!");
+            log("Reserved memory: unable to setup CMA region");
+            return -28;
+        }
+        prediction_.cma.push_back({name(region.node), base, size});
+        if (region.cma_default) dt_default_cma_ = true;
+        log(fmt::format("Reserved memory: created CMA memory pool at {}, size {} MiB", pa(base), size / kMiB));
+        return 0;
+    }
+
+    int rmem_dma_setup(const ReservedRegion& region, u64 base, u64 size) {
+        if (region.reusable) return -22;
+        if (profile_.arch == Arch::Arm && !region.no_map) {
+            log("Reserved memory: regions without no-map are not yet supported");
+            return -22;
+        }
+        log(fmt::format("Reserved memory: created DMA memory pool at {}, size {} MiB", pa(base), size / kMiB));
+        return 0;
+    }
+
+    // fdt_init_reserved_mem_node() / the loop body of 6.1's fdt_init_reserved_mem().
+    void init_region(const ReservedRegion& region, u64 base, u64 size) {
+        int err = init_handlers(region, base, size);
+        RegionOutcome outcome{region.node, Range{base, size}, {}};
+        if (err != 0 && err != -2) {
+            log(fmt::format("OF: reserved mem: node {} compatible matching fail", name(region.node)));
+            if (region.no_map) {
+                memblock_.mark_nomap(base, size, false);
+            } else {
+                memblock_.free(base, size);
+            }
+            outcome.error = "compatible matching fail: the memory was given back";
+        } else if (at_least(6, 6)) {
+            log(fmt::format("OF: reserved mem: {}..{} ({} KiB) {} {} {}", pa(base), pa(base + size - 1), size / 1024,
+                            region.no_map ? "nomap" : "map", region.reusable ? "reusable" : "non-reusable",
+                            name(region.node)));
+        }
+        prediction_.reserved.push_back(outcome);
+    }
+
+    // __rmem_check_for_overlap(): sort (the kernel's heapsort) and compare neighbours.
+    void check_overlap(std::vector<Record>& records) {
+        if (records.size() < 2) return;
+        bool by_node = at_least(6, 6);
+        kernel_heapsort(records, [by_node](const Record& a, const Record& b) {
+            if (a.base != b.base) return a.base < b.base ? -1 : 1;
+            if (a.size != b.size) return a.size < b.size ? -1 : 1;
+            if (by_node && a.node != b.node) return a.node < b.node ? -1 : 1;
+            return 0;
+        });
+        for (std::size_t i = 0; i + 1 < records.size(); ++i) {
+            const Record& a = records[i];
+            const Record& b = records[i + 1];
+            if (a.base + a.size > b.base) {
+                log("OF: reserved mem: OVERLAP DETECTED!");
+                log(fmt::format("{} ({}--{}) overlaps with {} ({}--{})", a.name, pa(a.base), pa(a.base + a.size), b.name,
+                                pa(b.base), pa(b.base + b.size)));
+            }
+        }
+    }
+
+    bool reserved_memory_usable() {
+        if (!map_.reserved_memory) return false;
+        if (!map_.reserved_memory->supported()) {
+            log(of_prefix() + "Reserved memory: unsupported node format, ignoring");
+            return false;
+        }
+        return true;
+    }
+
+    std::vector<const ReservedRegion*> available_regions() const {
+        std::vector<const ReservedRegion*> regions;
+        for (const ReservedRegion& r : map_.reserved_memory->regions) {
+            if (r.available) regions.push_back(&r);
+        }
+        return regions;
+    }
+
+    // early_init_fdt_scan_reserved_mem(), per version (5.1).
+    void scan_reserved_memory() {
+        if (!at_least(6, 6)) reserve_memreserve();
+        if (restructured()) {
+            scan_reserved_memory_restructured();
+            reserve_memreserve();
+            return;
+        }
+        std::vector<Record> records;
+        if (reserved_memory_usable()) {
+            for (const ReservedRegion* region : available_regions()) {
+                std::optional<AddressSize> first;
+                RegStatus status = reserve_reg(*region, first);
+                if (status == RegStatus::Done && first) {
+                    records.push_back({region->node, name(region->node), first->address, first->size});
+                } else if (status == RegStatus::NoReg && tree_.has_property(region->node, "size")) {
+                    records.push_back({region->node, name(region->node), 0, 0});
+                }
+            }
+        }
+        if (at_least(6, 6)) reserve_memreserve();
+        // fdt_init_reserved_mem()
+        check_overlap(records);
+        for (Record& record : records) {
+            const ReservedRegion& region = *region_of(record.node);
+            if (record.size == 0) {
+                if (region.type != RegionType::Dynamic) continue;  // a size-0 static entry: no size property
+                auto placed = alloc_dynamic(region, records);
+                if (!placed) {
+                    prediction_.reserved.push_back({region.node, std::nullopt, "failed to allocate"});
+                    continue;
+                }
+                record.base = placed->start;
+                record.size = placed->size;
+            }
+            init_region(region, record.base, record.size);
+        }
+    }
+
+    // 6.12.13+: statics reserved, dynamics allocated and initialised now; statics recorded
+    // and initialised at unflatten_device_tree() (late_static_regions()).
+    void scan_reserved_memory_restructured() {
+        if (!reserved_memory_usable()) return;
+        std::vector<const ReservedRegion*> dynamic;
+        for (const ReservedRegion* region : available_regions()) {
+            std::optional<AddressSize> first;
+            RegStatus status = reserve_reg(*region, first);
+            if (status == RegStatus::Done) ++static_count_;  // counted per node, whatever its entries
+            if (status == RegStatus::NoReg && tree_.has_property(region->node, "size")) dynamic.push_back(region);
+        }
+        for (const ReservedRegion* region : dynamic) {
+            auto placed = alloc_dynamic(*region, late_records_);
+            if (!placed) {
+                prediction_.reserved.push_back({region->node, std::nullopt, "failed to allocate"});
+                continue;
+            }
+            late_records_.push_back({region->node, name(region->node), placed->start, placed->size});
+            init_region(*region, placed->start, placed->size);
+        }
+    }
+
+    // fdt_scan_reserved_mem_reg_nodes() (6.12.13+), at unflatten_device_tree().
+    void late_static_regions() {
+        if (!map_.reserved_memory) {
+            log("OF: reserved mem: Reserved memory: No reserved-memory node in the DT");
+            return;
+        }
+        if (!map_.reserved_memory->supported()) {
+            log("OF: reserved mem: Reserved memory: unsupported node format, ignoring");
+            return;
+        }
+        for (const ReservedRegion* region : available_regions()) {
+            if (!tree_.has_property(region->node, "reg")) continue;
+            if (region->type == RegionType::Invalid) {
+                log("OF: reserved mem: " + region->problem);
+                continue;
+            }
+            if (region->reg.size() > 1) {
+                log(fmt::format("OF: reserved mem: fdt_scan_reserved_mem_reg_nodes() ignores {} regions in node '{}'",
+                                region->reg.size() - 1, name(region->node)));
+            }
+            if (region->reg.empty() || region->reg.front().size == 0) continue;
+            const AddressSize& first = region->reg.front();
+            late_records_.push_back({region->node, name(region->node), first.address, first.size});
+            init_region(*region, first.address, first.size);
+        }
+        check_overlap(late_records_);
+    }
+
+    // Entries of the reserved_mem array alloc_reserved_mem_array() sizes (2.7.1 step 2).
+    u64 reserved_mem_array_entries() const {
+        if (!map_.reserved_memory) return 0;
+        if (!map_.reserved_memory->supported()) return 64;
+        return static_count_ + dynamic_allocated_count();
+    }
+    u64 dynamic_allocated_count() const {
+        u64 count = 0;
+        for (const RegionOutcome& r : prediction_.reserved) {
+            const ReservedRegion* region = region_of(r.node);
+            count += region && region->type == RegionType::Dynamic && r.placed;
+        }
+        return count;
+    }
+
+    // ---- CMA (kernel/dma/contiguous.c, mm/cma.c) ------------------------------------
+
+    // dma_contiguous_reserve(limit) → cma_declare_contiguous_nid() (5.14, 5.15).
+    void default_cma(u64 arch_limit, u64 highmem_start) {
+        if (!profile_.cma) return;
+        u64 size = 0, base = 0, limit = arch_limit;
+        bool fixed = false;
+        if (cmdline_.cma) {
+            size = cmdline_.cma->size;
+            base = cmdline_.cma->base;
+            limit = cmdline_.cma->limit ? std::min(cmdline_.cma->limit, arch_limit) : arch_limit;
+            fixed = cmdline_.cma->base + cmdline_.cma->size == cmdline_.cma->limit;
+        } else {
+            u64 percent = memblock_.phys_mem_size() / 100 * profile_.cma_size_percentage;
+            percent = align_down(percent, profile_.page_size);
+            const std::string& selection = profile_.cma_size_selection;
+            size = selection == "percentage" ? percent
+                   : selection == "min"      ? std::min(profile_.cma_size_bytes, percent)
+                   : selection == "max"      ? std::max(profile_.cma_size_bytes, percent)
+                                             : profile_.cma_size_bytes;
+        }
+        if (size == 0 || dt_default_cma_) return;
+        std::string node = at_least(6, 6) ? " on node -1" : "";
+        auto failed = [&](u64 shown) { log(fmt::format("cma: Failed to reserve {} MiB{}", shown / kMiB, node)); };
+        if (static_cast<int>(prediction_.cma.size()) >= profile_.cma_areas) {
+            log("cma: Not enough slots for CMA reserved regions!");
+            return;
+        }
+        u64 memblock_end = memblock_.end_of_dram();
+        u64 alignment = profile_.pageblock_bytes;
+        if (fixed && base % alignment) {
+            log(fmt::format("cma: Region at {} must be aligned to {} bytes", pa(base), pa(alignment)));
+            return failed(size);
+        }
+        base = align_up(base, alignment);
+        size = align_up(size, alignment);
+        limit &= ~(alignment - 1);
+        if (base == 0) fixed = false;
+        if (fixed && base < highmem_start && base + size > highmem_start) {
+            log(fmt::format("cma: Region at {} defined on low/high memory boundary ({})", pa(base), pa(highmem_start)));
+            return failed(size);
+        }
+        if (limit == 0 || limit > memblock_end) limit = memblock_end;
+        if (base + size > limit) {
+            log(fmt::format("cma: Size ({}) of region at {} exceeds limit ({})", pa(size), pa(base), pa(limit)));
+            return failed(size);
+        }
+        std::optional<u64> address;
+        if (fixed) {
+            if (memblock_.is_region_reserved(base, size)) return failed(size);
+            memblock_.reserve(base, size);
+            address = base;
+        } else {
+            bool try_above_4g = phys_64bit() && !memblock_.bottom_up() && memblock_end >= k4GiB + size;
+            auto above_4g = [&] {
+                memblock_.set_bottom_up(true);
+                auto found = memblock_.alloc_range(size, alignment, k4GiB, limit);
+                memblock_.set_bottom_up(false);
+                return found;
+            };
+            if (!at_least(6, 6)) {
+                if (base < highmem_start && limit > highmem_start) {
+                    address = memblock_.alloc_range(size, alignment, highmem_start, limit);
+                    limit = highmem_start;
+                }
+                // 6.1 overwrites a HighMem success here (the LPAE leak, 3.5).
+                if (try_above_4g) address = above_4g();
+            } else {
+                if (try_above_4g) address = above_4g();
+                if (!address && base < highmem_start && limit > highmem_start) {
+                    address = memblock_.alloc_range(size, alignment, highmem_start, limit);
+                    limit = highmem_start;
+                }
+            }
+            if (!address) address = memblock_.alloc_range(size, alignment, base, limit);
+            if (!address) return failed(size);
+        }
+        prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size});
+        log(fmt::format("cma: Reserved {} MiB at {}{}", size / kMiB, pa(*address), node));
+    }
+
+    // cma_init_reserved_areas() → cma_activate_area() (core_initcall): every page of an
+    // area must lie in one zone, else the area is dropped (5.15).
+    void activate_cma_areas() {
+        auto zone_of = [&](u64 address) -> int {
+            for (std::size_t i = 0; i < prediction_.zones.size(); ++i) {
+                const auto& range = prediction_.zones[i].range;
+                if (range && range->contains(address)) return static_cast<int>(i);
+            }
+            return -1;
+        };
+        // DT pools were declared before the default area; the kernel activates in that order.
+        std::vector<CmaArea> order = prediction_.cma;
+        std::stable_partition(order.begin(), order.end(), [](const CmaArea& a) { return a.name != "reserved"; });
+        for (const CmaArea& area : order) {
+            if (zone_of(area.base) != zone_of(area.base + area.size - 1)) {
+                log(fmt::format("cma: CMA area {} could not be activated", area.name));
+            }
+        }
+    }
+
+    // ---- zones and the zone block (mm/mm_init.c free_area_init()) --------------------
+
+    // Zone ends (exclusive) in kernel order; Device is always empty at boot. The kernel
+    // keeps page frame numbers: an end is PFN_DOWN() of the byte limit.
+    void set_zones(const std::vector<std::pair<std::string, u64>>& ends) {
+        u64 start = memblock_.start_of_dram();
+        for (auto [zone, end] : ends) {
+            end = align_down(end, profile_.page_size);
+            Zone z{zone, std::nullopt};
+            if (end > start) {
+                z.range = Range{start, end - start};
+                start = end;
+            }
+            prediction_.zones.push_back(z);
+        }
+        if (profile_.zone_device) prediction_.zones.push_back({"Device", std::nullopt});
+    }
+
+    void log_zone_block() {
+        log("Zone ranges:");
+        for (const Zone& zone : prediction_.zones) {
+            log(zone.range ? fmt::format("  {:<8} [mem {:#018x}-{:#018x}]", zone.name, zone.range->start, zone.range->last())
+                           : fmt::format("  {:<8} empty", zone.name));
+        }
+        log("Movable zone start for each node");
+        log("Early memory node ranges");
+        u64 page = profile_.page_size;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            u64 start = align_up(r.base, page), end = align_down(r.end(), page);
+            if (end <= start) continue;
+            prediction_.memory_ranges.push_back(Range{start, end - start});
+            log(fmt::format("  node {:>3}: [mem {:#018x}-{:#018x}]", 0, start, end - 1));
+        }
+        log(fmt::format("Initmem setup node 0 [mem {:#018x}-{:#018x}]", memblock_.start_of_dram(),
+                        memblock_.end_of_dram() - 1));
+    }
+
+    // ---- arm64 (arch/arm64/kernel/setup.c setup_arch(), arch/arm64/mm/init.c) ------
+
+    void boot_arm64() {
+        if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
+            log(fmt::format("Machine model: {}", *model->as_string()));
+        }
+        scan_memory(0, ~u64{0});
+        u64 kernel = kernel_address();
+        u64 image_size = inputs_.kernel_image_size.value_or(profile_.build_number("image_size", 0));
+        if (!inputs_.kernel_image_size) {
+            assume(fmt::format("kernel image_size {} from the profile's build", hex(image_size)));
+        }
+        memblock_.reserve(dtb_address(), tree_.blob().size());  // setup_machine_fdt()
+
+        // arm64_memblock_init()
+        if (cmdline_.mem) {
+            u64 limit = align_down(*cmdline_.mem, profile_.page_size);
+            log(fmt::format("Memory limited to {}MB", limit / kMiB));
+            mem_limit_remove_map(limit);
+            memblock_.add(kernel, image_size);  // the kernel image is added back
+        }
+        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        // [6.1] [_stext, _end) starts 64 KiB into the image; [6.12] [_text, _end).
+        u64 text_offset = at_least(6, 12) ? 0 : profile_.build_number("image_reserve_start_offset", 0x10000);
+        memblock_.reserve(kernel + text_offset, image_size - text_offset);
+        scan_reserved_memory();
+
+        arm64_early_allocations();
+
+        // bootmem_init(): zone_sizes_init(), then dma_contiguous_reserve()
+        u64 dma_limit = arm64_zones();
+        log_zone_block();
+        default_cma(dma_limit, memblock_.end_of_dram());
+        prediction_.unmodelled.push_back("swiotlb placement on arm64 is not predicted yet");
+        activate_cma_areas();
+    }
+
+    // memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
+    void mem_limit_remove_map(u64 limit) {
+        u64 remaining = limit, cut = memblock_.end_of_dram();
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (r.size >= remaining) {
+                cut = r.base + remaining;
+                break;
+            }
+            remaining -= r.size;
+        }
+        memblock_.cap(0, cut);
+    }
+
+    // The allocations between the reserved-memory scan and dma_contiguous_reserve() (2.7.1).
+    void arm64_early_allocations() {
+        u64 page = profile_.page_size;
+        // paging_init(): one page-table page at a time.
+        std::set<u64> blocks, gigs, tera;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (r.nomap) continue;
+            for (u64 b = r.base / (2 * kMiB); b <= (r.end() - 1) / (2 * kMiB); ++b) blocks.insert(b);
+            for (u64 g = r.base / kGiB; g <= (r.end() - 1) / kGiB; ++g) gigs.insert(g);
+            for (u64 t = r.base / (512 * kGiB); t <= (r.end() - 1) / (512 * kGiB); ++t) tera.insert(t);
+        }
+        long pages = static_cast<long>(blocks.size() + gigs.size() + (tera.size() - 1)) +
+                     static_cast<long>(profile_.build_number("page_table_constant", at_least(6, 12) ? u64(-13) : 2));
+        for (long i = 0; i < pages; ++i) memblock_.alloc_range(page, page, 0, memblock_.current_limit());
+
+        // unflatten_device_tree()
+        if (restructured()) {
+            if (u64 entries = reserved_mem_array_entries()) memblock_.alloc(48 * entries, 64);
+            late_static_regions();
+        }
+        memblock_.alloc(unflattened_size(), 8);
+
+        // bootmem_init(): NUMA, sparse memory model
+        if (!at_least(6, 12)) log("NUMA: No NUMA configuration found");
+        log(fmt::format("NUMA: Faking a node at [mem {}-{}]", pa(memblock_.start_of_dram()),
+                        pa(memblock_.end_of_dram() - 1)));
+        if (!at_least(6, 12)) memblock_.alloc(256, page);  // numa_alloc_distance()
+        u64 node_data_size = profile_.build_number("sizeof_pg_data_t", at_least(6, 12) ? 0x3740 : 0x2c80);
+        auto node_data = memblock_.alloc(node_data_size, 64);
+        if (node_data) {
+            log(at_least(6, 12) ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data,
+                                              *node_data + node_data_size - 1)
+                                : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data,
+                                              *node_data + node_data_size - 1));
+        }
+        if (at_least(6, 12)) memblock_.alloc(64, 64);  // alloc_bootmem_cpumask_var()
+        memblock_.alloc(128 * 1024, 64);             // memblocks_present(): section roots
+        std::set<u64> section_roots, sections;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            for (u64 s = r.base / (128 * kMiB); s <= (r.end() - 1) / (128 * kMiB); ++s) sections.insert(s);
+        }
+        for (u64 s : sections) section_roots.insert(s * 128 * kMiB / (16 * kGiB));
+        for (std::size_t i = 0; i < section_roots.size(); ++i) memblock_.alloc(4096, 64);  // sparse_index_alloc()
+        // sparse_early_usemaps_alloc_pgdat_section(): near NODE_DATA's section.
+        u64 goal = node_data ? align_down(*node_data, 128 * kMiB) : 0;
+        if (!memblock_.alloc(56 * sections.size(), 64, goal, goal + 128 * kMiB)) memblock_.alloc(56 * sections.size(), 64);
+        // sparse_buffer_init(): one block for every section's struct pages.
+        memblock_.alloc(2 * kMiB * sections.size(), 2 * kMiB, memblock_.start_of_dram());
+        // vmemmap_populate(): PUD and PMD table pages, one more PMD per further 64 GiB.
+        u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
+        u64 tables = 2 + (span - 1) / (64 * kGiB);
+        for (u64 i = 0; i < tables; ++i) memblock_.alloc(page, page, memblock_.start_of_dram());
+    }
+
+    // __unflatten_device_tree(): the size unflatten_dt_nodes() measures (2.7.1, U).
+    u64 unflattened_size() const {
+        u64 node_size = profile_.build_number("sizeof_device_node", 208);
+        u64 property_size = profile_.build_number("sizeof_property", at_least(6, 12) ? 104 : 96);
+        u64 total = 0;
+        auto alloc = [&total](u64 size, u64 align) { total = align_up(total, align) + size; };
+        for (NodeId node = 0; node < tree_.node_count(); ++node) {
+            std::string_view node_name = tree_.name(node);
+            alloc(node_size + node_name.size() + 1, 8);
+            bool has_name = false;
+            for (const Property& p : tree_.properties(node)) {
+                has_name |= p.name == "name";
+                alloc(property_size, 8);
+            }
+            if (!has_name) {
+                std::size_t at = node_name.rfind('@');
+                std::size_t base_length = at == std::string_view::npos ? node_name.size() : at;
+                alloc(property_size + base_length + 1, 8);
+            }
+        }
+        return align_up(total, 4) + 4;
+    }
+
+    // zone_sizes_init() / max_zone_phys() (2.2). Returns arm64_dma_phys_limit.
+    u64 arm64_zones() {
+        u64 start = memblock_.start_of_dram(), end = memblock_.end_of_dram();
+        u64 dt_limit = map_.dma_max.address.value_or(~u64{0});
+        u64 dma_end = 0, dma32_end = 0;
+        if (!at_least(6, 12)) {
+            int bits = dt_limit == ~u64{0} ? 64 : 64 - __builtin_clzll(dt_limit);  // fls64
+            bits = std::min(bits, 32);
+            auto max_zone_phys = [&](int zone_bits) {
+                u64 mask = zone_bits >= 64 ? ~u64{0} : (u64{1} << zone_bits) - 1;
+                if (start > 0xffffffffULL) {
+                    mask = ~u64{0};
+                } else if (start > mask) {
+                    mask = 0xffffffffULL;
+                }
+                return std::min(mask, end - 1) + 1;
+            };
+            dma_end = max_zone_phys(bits);
+            dma32_end = max_zone_phys(32);
+        } else {
+            auto max_zone_phys = [&](u64 limit) {
+                if (start < 0xffffffffULL) limit = std::min<u64>(limit, 0xffffffffULL);
+                return std::min(limit, end - 1) + 1;
+            };
+            dma_end = max_zone_phys(dt_limit);
+            dma32_end = max_zone_phys(0xffffffffULL);
+        }
+        std::vector<std::pair<std::string, u64>> ends;
+        if (profile_.zone_dma) ends.push_back({"DMA", dma_end});
+        if (profile_.zone_dma32) ends.push_back({"DMA32", dma32_end});
+        ends.push_back({"Normal", end});
+        set_zones(ends);
+        u64 dma_phys_limit = profile_.zone_dma ? dma_end : profile_.zone_dma32 ? dma32_end : end;
+        return dma_phys_limit;
+    }
+
+    const Tree& tree_;
+    const MemoryMap& map_;
+    const KernelProfile& profile_;
+    const BootInputs& inputs_;
+    detail::CommandLine cmdline_;
+    Memblock memblock_;
+    Prediction prediction_;
+    bool dt_default_cma_ = false;
+    u64 static_count_ = 0;
+    std::vector<Record> late_records_;
+};
+
+}  // namespace
+
+std::vector<std::string> predicted_lines(const std::vector<std::string>& log) {
+    static constexpr std::string_view kPrefixes[] = {
+        "Zone ranges:", "  DMA ", "  DMA32 ", "  Normal ", "  HighMem ", "  Device ", "Early memory node ranges",
+        "  node ", "Initmem setup node", "cma: ", "Reserved memory: ", "OF: reserved mem: ",
+        "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
+        "Movable zone start", "  Node "};
+    std::vector<std::string> lines;
+    bool overlap_follows = false;
+    for (std::string line : log) {
+        if (line.size() > 15 && line[0] == '[' && line.find("] ") != std::string::npos) line = line.substr(line.find("] ") + 2);
+        bool keep = overlap_follows;  // the second OVERLAP line has no prefix
+        overlap_follows = line.ends_with("OVERLAP DETECTED!");
+        for (std::string_view prefix : kPrefixes) keep |= line.starts_with(prefix);
+        if (keep) lines.push_back(line);
+    }
+    return lines;
+}
+
+Prediction predict_boot(const Tree& tree, const MemoryMap& map, const KernelProfile& profile, const BootInputs& inputs) {
+    return BootSimulation(tree, map, profile, inputs).run();
+}
+
+}  // namespace dtmem

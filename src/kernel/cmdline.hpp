@@ -1,0 +1,30 @@
+// The kernel command-line parameters that move memory (parse_early_param()). Internal.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "dtmem/range.hpp"
+
+namespace dtmem::detail {
+
+struct CmaParameter {  // kernel/dma/contiguous.c early_cma()
+    u64 size = 0;
+    u64 base = 0;
+    u64 limit = 0;
+};
+
+struct CommandLine {
+    std::optional<u64> mem;               // mem= (arm64/riscv: an amount)
+    std::optional<CmaParameter> cma;      // cma=
+    std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
+    bool movable_node = false;
+};
+
+// memparse(): a number in C notation (0x…, 0…, decimal) with an optional K/M/G/T/P/E.
+// Returns the value and how many characters it used (0 when none).
+std::pair<u64, std::size_t> memparse(std::string_view text);
+
+CommandLine parse_command_line(std::string_view bootargs);
+
+}  // namespace dtmem::detail

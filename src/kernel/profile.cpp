@@ -1,0 +1,215 @@
+#include "dtmem/profile.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "dtmem/error.hpp"
+
+namespace dtmem {
+namespace fs = std::filesystem;
+
+std::string arch_name(Arch arch) {
+    switch (arch) {
+        case Arch::Arm64: return "arm64";
+        case Arch::Arm: return "arm";
+        case Arch::Riscv64: return "riscv64";
+    }
+    return "?";
+}
+
+std::optional<Arch> parse_arch(std::string_view name) {
+    if (name == "arm64" || name == "aarch64") return Arch::Arm64;
+    if (name == "arm" || name == "armhf" || name == "arm32") return Arch::Arm;
+    if (name == "riscv64" || name == "riscv") return Arch::Riscv64;
+    return std::nullopt;
+}
+
+bool KernelProfile::has(const std::string& option) const {
+    auto it = config.find(option);
+    return it != config.end() && (it->second == "y" || it->second == "m");
+}
+
+std::optional<u64> KernelProfile::number(const std::string& option) const {
+    auto it = config.find(option);
+    if (it == config.end()) return std::nullopt;
+    auto value = parse_size(it->second);
+    if (!value) throw Error(fmt::format("kernel profile {}: {}={} is not a number", id, option, it->second));
+    return value;
+}
+
+u64 KernelProfile::build_number(const std::string& name, u64 fallback) const {
+    auto it = build.find(name);
+    return it == build.end() ? fallback : it->second;
+}
+
+void KernelProfile::derive() {
+    bool v6_4 = version >= KernelVersion{6, 4, 0};  // MAX_ORDER became inclusive in 6.4
+    int page_shift = 12;
+    if (arch == Arch::Arm64 && has("CONFIG_ARM64_16K_PAGES")) page_shift = 14;
+    if (arch == Arch::Arm64 && has("CONFIG_ARM64_64K_PAGES")) page_shift = 16;
+    page_size = u64{1} << page_shift;
+
+    // include/linux/pageblock-flags.h: pageblock_order, the CMA alignment unit.
+    auto forced = number("CONFIG_ARCH_FORCE_MAX_ORDER");
+    if (!forced) forced = number("CONFIG_FORCE_MAX_ZONEORDER");
+    int max_order = v6_4 ? static_cast<int>(forced.value_or(10)) : static_cast<int>(forced.value_or(11)) - 1;
+    int pmd_order = 21 - 12;  // 2 MiB PMD with 4 KiB pages (arm64, ARM LPAE, riscv64)
+    if (page_shift == 14) pmd_order = 25 - 14;
+    if (page_shift == 16) pmd_order = 29 - 16;
+    bool hugetlb = has("CONFIG_HUGETLB_PAGE");
+    bool thp = has("CONFIG_TRANSPARENT_HUGEPAGE");
+    int pageblock_order = max_order;
+    if (hugetlb || (version >= KernelVersion{6, 12, 0} && thp)) pageblock_order = std::min(pmd_order, max_order);
+    pageblock_bytes = page_size << pageblock_order;
+
+    zone_dma = has("CONFIG_ZONE_DMA");
+    zone_dma32 = has("CONFIG_ZONE_DMA32");
+    zone_device = has("CONFIG_ZONE_DEVICE");
+    highmem = has("CONFIG_HIGHMEM");
+    lpae = has("CONFIG_ARM_LPAE");
+    cma = has("CONFIG_CMA") && has("CONFIG_DMA_CMA");
+    cma_size_bytes = number("CONFIG_CMA_SIZE_MBYTES").value_or(cma ? 16 : 0) << 20;
+    cma_size_percentage = static_cast<int>(number("CONFIG_CMA_SIZE_PERCENTAGE").value_or(10));
+    if (has("CONFIG_CMA_SIZE_SEL_PERCENTAGE")) cma_size_selection = "percentage";
+    if (has("CONFIG_CMA_SIZE_SEL_MIN")) cma_size_selection = "min";
+    if (has("CONFIG_CMA_SIZE_SEL_MAX")) cma_size_selection = "max";
+    // include/linux/cma.h: MAX_CMA_AREAS is 1 + CONFIG_CMA_AREAS before 6.12.
+    int areas = static_cast<int>(number("CONFIG_CMA_AREAS").value_or(cma ? 7 : 0));
+    cma_areas = version >= KernelVersion{6, 12, 0} ? areas : areas + 1;
+    swiotlb = has("CONFIG_SWIOTLB");
+    dma_restricted_pool = has("CONFIG_DMA_RESTRICTED_POOL");
+    dma_bounce_unaligned_kmalloc = has("CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC");
+    numa = has("CONFIG_NUMA");
+    page_offset = number("CONFIG_PAGE_OFFSET").value_or(0);
+    if (arch == Arch::Arm && page_offset == 0) {
+        throw Error(fmt::format("kernel profile {}: CONFIG_PAGE_OFFSET is missing", id));
+    }
+}
+
+std::string rules_directory() {
+    if (const char* env = std::getenv("DTMEM_RULES"); env && *env) return env;
+    return DTMEM_RULES_DIR;
+}
+
+namespace {
+
+KernelVersion parse_version(const std::string& text, const std::string& where) {
+    std::smatch m;
+    static const std::regex pattern(R"((\d+)\.(\d+)(?:\.(\d+))?)");
+    if (!std::regex_search(text, m, pattern)) throw Error(fmt::format("{}: no kernel version in \"{}\"", where, text));
+    return {std::stoi(m[1]), std::stoi(m[2]), m[3].matched ? std::stoi(m[3]) : 0};
+}
+
+KernelProfile load_yaml(const fs::path& file) {
+    KernelProfile profile;
+    try {
+        YAML::Node yaml = YAML::LoadFile(file.string());
+        profile.id = yaml["id"].as<std::string>();
+        auto arch = parse_arch(yaml["arch"].as<std::string>());
+        if (!arch) throw Error(fmt::format("unknown arch {}", yaml["arch"].as<std::string>()));
+        profile.arch = *arch;
+        profile.version = parse_version(yaml["version"].as<std::string>(), file.string());
+        // The package version carries the patch level (6.12.13+ differs from 6.12.0).
+        if (yaml["source"] && yaml["source"]["version"]) {
+            KernelVersion package = parse_version(yaml["source"]["version"].as<std::string>(), file.string());
+            if (package.major == profile.version.major && package.minor == profile.version.minor) profile.version = package;
+        }
+        profile.description = yaml["description"] ? yaml["description"].as<std::string>() : "";
+        for (const auto& entry : yaml["config"]) {
+            if (!entry.second.IsNull()) profile.config[entry.first.as<std::string>()] = entry.second.as<std::string>();
+        }
+        if (const YAML::Node build = yaml["build"]) {
+            for (const auto& entry : build) {
+                const YAML::Node value = entry.second.IsMap() ? entry.second["value"] : entry.second;
+                if (value && value.IsScalar()) {
+                    if (auto number = parse_size(value.as<std::string>())) profile.build[entry.first.as<std::string>()] = *number;
+                }
+            }
+        }
+        profile.build["default"] = yaml["default"] && yaml["default"].as<bool>() ? 1 : 0;
+    } catch (const YAML::Exception& e) {
+        throw Error(fmt::format("kernel profile {}: {}", file.string(), e.what()));
+    }
+    profile.derive();
+    return profile;
+}
+
+}  // namespace
+
+std::vector<KernelProfile> shipped_profiles() {
+    fs::path dir = fs::path(rules_directory()) / "profiles";
+    std::vector<KernelProfile> profiles;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.path().extension() == ".yaml") profiles.push_back(load_yaml(entry.path()));
+    }
+    if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
+    std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return profiles;
+}
+
+KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch) {
+    std::vector<KernelProfile> profiles = shipped_profiles();
+    std::vector<std::string> known;
+    for (const KernelProfile& profile : profiles) {
+        known.push_back(profile.id);
+        bool arch_ok = !arch || profile.arch == *arch;
+        if (id.empty() && arch_ok && profile.build_number("default", 0)) return profile;
+        if (profile.id == id) {
+            if (!arch_ok) throw Error(fmt::format("kernel profile {} is not for {}", id, arch_name(*arch)));
+            return profile;
+        }
+        // "--kernel 6.12 --arch arm64": version with the arch, the non-variant profile.
+        if (arch_ok && !id.empty() && profile.id == arch_name(profile.arch) + "-" + id) return profile;
+    }
+    throw Error(fmt::format("no kernel profile {}{}; known: {}", id.empty() ? "default" : id,
+                            arch ? " for " + arch_name(*arch) : "", fmt::join(known, ", ")));
+}
+
+KernelProfile profile_from_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw Error(fmt::format("cannot open kernel config {}", path));
+    KernelProfile profile;
+    profile.id = "config:" + fs::path(path).filename().string();
+    static const std::regex header(R"(^# Linux/(\S+) (\S+) Kernel Configuration)");
+    static const std::regex option(R"(^(CONFIG_[A-Za-z0-9_]+)=(.*)$)");
+    std::string line;
+    bool have_header = false;
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (!have_header && std::regex_search(line, m, header)) {
+            auto arch = parse_arch(m[1].str());
+            if (!arch) throw Error(fmt::format("{}: architecture {} is not modelled (arm64, arm, riscv)", path, m[1].str()));
+            profile.arch = *arch;
+            profile.version = parse_version(m[2].str(), path);
+            have_header = true;
+        } else if (std::regex_match(line, m, option)) {
+            std::string value = m[2].str();
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            profile.config[m[1].str()] = value;
+        }
+    }
+    if (!have_header) throw Error(fmt::format("{}: no \"# Linux/ARCH VERSION Kernel Configuration\" line", path));
+    profile.description = fmt::format("from {} (Linux/{} {}.{}.{})", path, arch_name(profile.arch), profile.version.major,
+                                      profile.version.minor, profile.version.patch);
+    // Per-build numbers cannot be read from a .config: take the shipped profile's of the
+    // same arch and version when there is one.
+    for (const KernelProfile& shipped : shipped_profiles()) {
+        if (shipped.arch == profile.arch && shipped.version.major == profile.version.major &&
+            shipped.version.minor == profile.version.minor && shipped.has("CONFIG_ARM_LPAE") == profile.has("CONFIG_ARM_LPAE")) {
+            profile.build = shipped.build;
+            profile.build["default"] = 0;
+            break;
+        }
+    }
+    profile.derive();
+    return profile;
+}
+
+}  // namespace dtmem

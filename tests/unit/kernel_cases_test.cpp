@@ -1,0 +1,101 @@
+// Recorded boots: tests/kernel-cases/NAME/ holds a DTS, the QEMU set-up (case.yaml) and
+// what real Debian kernels printed (KERNEL_ID.log, recorded by tools/kernel-oracle). The
+// prediction's memory lines must equal the recorded ones, line for line.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "dtmem/load.hpp"
+#include "dtmem/memory_map.hpp"
+#include "dtmem/prediction.hpp"
+#include "dtmem/profile.hpp"
+
+using namespace dtmem;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Recorder kernel ids → shipped profiles.
+const std::map<std::string, std::string> kProfiles = {
+    {"arm64-6.1", "arm64-6.1"},   {"arm64-6.12", "arm64-6.12"},        {"armmp-6.1", "arm-6.1"},
+    {"armmp-lpae-6.1", "arm-6.1-lpae"}, {"armmp-6.12", "arm-6.12"}, {"armmp-lpae-6.12", "arm-6.12-lpae"},
+    {"riscv64-6.12", "riscv64-6.12"}};
+
+// Kernels whose boot model is written; the others are reported, not asserted, until it is.
+const std::set<std::string> kModelled = {"arm64-6.1", "arm64-6.12"};
+
+std::vector<std::string> read_lines(const fs::path& file) {
+    std::vector<std::string> lines;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with("# ")) lines.push_back(line);
+    }
+    return lines;
+}
+
+struct Outcome {
+    int agreed = 0;
+    std::vector<std::string> disagreed;
+};
+
+}  // namespace
+
+TEST_CASE("recorded boots: predicted memory lines equal the kernel's") {
+    fs::path root = fs::path(DTMEM_SOURCE_DIR) / "tests" / "kernel-cases";
+    std::map<std::string, Outcome> by_kernel;
+    std::vector<fs::path> cases;
+    for (const auto& entry : fs::directory_iterator(root)) {
+        if (fs::exists(entry.path() / "case.yaml")) cases.push_back(entry.path());
+    }
+    std::sort(cases.begin(), cases.end());
+    REQUIRE(cases.size() >= 50);
+    for (const fs::path& dir : cases) {
+        YAML::Node spec = YAML::LoadFile((dir / "case.yaml").string());
+        LoadOptions load;
+        load.include_dirs = {(root / "include").string()};
+        LoadedTree loaded = load_tree((dir / "board.dts").string(), load);
+        MemoryMap map = build_memory_map(loaded.tree);
+        BootInputs inputs;
+        inputs.kernel_address = parse_size(spec["image_addr"].as<std::string>());
+        inputs.dtb_address = parse_size(spec["dtb_addr"].as<std::string>());
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            if (entry.path().extension() != ".log") continue;
+            std::string kernel = entry.path().stem().string();
+            KernelProfile profile = find_profile(kProfiles.at(kernel), std::nullopt);
+            std::vector<std::string> expected = predicted_lines(read_lines(entry.path()));
+            std::vector<std::string> got;
+            try {
+                got = predicted_lines(predict_boot(loaded.tree, map, profile, inputs).log);
+            } catch (const std::exception& e) {
+                got = {std::string("error: ") + e.what()};
+            }
+            Outcome& outcome = by_kernel[kernel];
+            if (got == expected) {
+                ++outcome.agreed;
+                continue;
+            }
+            std::string report = dir.filename().string();
+            for (std::size_t i = 0; i < std::max(got.size(), expected.size()); ++i) {
+                std::string e = i < expected.size() ? expected[i] : "(nothing)";
+                std::string g = i < got.size() ? got[i] : "(nothing)";
+                if (e != g) {
+                    report += "\n    kernel: " + e + "\n    dtmem:  " + g;
+                    break;
+                }
+            }
+            outcome.disagreed.push_back(report);
+        }
+    }
+    for (const auto& [kernel, outcome] : by_kernel) {
+        std::string text = kernel + ": " + std::to_string(outcome.agreed) + " agree, " +
+                           std::to_string(outcome.disagreed.size()) + " disagree";
+        for (const std::string& d : outcome.disagreed) text += "\n  " + d;
+        MESSAGE(text);
+        if (kModelled.count(kernel)) CHECK_MESSAGE(outcome.disagreed.empty(), text);
+    }
+}
