@@ -28,7 +28,7 @@ struct KernelProfile {
     KernelVersion version;
     std::string description;
     std::map<std::string, std::string> config;  // CONFIG_X -> value; absent = not set
-    std::map<std::string, u64> build;           // per-build numbers (struct sizes, offsets)
+    std::map<std::string, std::int64_t> build;  // per-build numbers (struct sizes, offsets)
 
     // Derived from `config` (see derive()).
     u64 page_size = 4096;
@@ -47,8 +47,8 @@ struct KernelProfile {
 
     bool has(const std::string& option) const;  // "y" (or "m")
     std::optional<u64> number(const std::string& option) const;
-    // The build number `name`, or `fallback` when the profile does not give it.
-    u64 build_number(const std::string& name, u64 fallback) const;
+    // The build number `name`; Error naming the profile when it does not give it.
+    std::int64_t build_number(const std::string& name) const;
     // Fills the derived fields from `config`; throws dtmem::Error when they contradict.
     void derive();
 };
@@ -65,6 +65,19 @@ KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arc
 // arch and version). Build numbers come from the shipped profile of the same arch and
 // version when there is one.
 KernelProfile profile_from_config(const std::string& path);
+
+// A 32-bit ARM machine descriptor that changes memory (rules/quirks/arm-machines.yaml).
+struct ArmMachine {
+    std::string name;
+    std::optional<u64> dma_zone_size;  // only where the kernel's config enables it
+    std::string reserve_hook;          // "omap_reserve", "rx51_reserve", … or empty
+};
+
+// The descriptor setup_machine_fdt() picks for this root `compatible` list in this kernel
+// (of_flat_dt_match_machine(): the earliest root string any built-in machine lists wins),
+// or nothing for the generic DT machine.
+std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
+                                            const KernelProfile& profile);
 
 std::string arch_name(Arch arch);
 std::optional<Arch> parse_arch(std::string_view name);

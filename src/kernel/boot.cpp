@@ -60,7 +60,8 @@ void kernel_heapsort(std::vector<T>& v, Compare cmp) {
 class BootSimulation {
 public:
     BootSimulation(const Tree& tree, const MemoryMap& map, const KernelProfile& profile, const BootInputs& inputs)
-        : tree_(tree), map_(map), profile_(profile), inputs_(inputs), memblock_(profile.page_size) {
+        : tree_(tree), map_(map), profile_(profile), inputs_(inputs),
+          memblock_(profile.page_size, profile.arch == Arch::Arm && !profile.lpae ? 0xffffffffULL : ~u64{0}) {
         prediction_.profile = profile;
         std::string bootargs(inputs.bootargs.value_or(std::string(map.chosen.bootargs.value_or(""))));
         cmdline_ = detail::parse_command_line(bootargs);
@@ -90,6 +91,7 @@ private:
     void log(std::string line) { prediction_.log.push_back(std::move(line)); }
     std::string name(NodeId node) const { return std::string(tree_.name(node)); }
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
+    u64 build(const std::string& name) const { return static_cast<u64>(profile_.build_number(name)); }
 
     u64 kernel_address() {
         if (inputs_.kernel_address) return *inputs_.kernel_address;
@@ -618,7 +620,7 @@ private:
         }
         scan_memory(0, ~u64{0});
         u64 kernel = kernel_address();
-        u64 image_size = inputs_.kernel_image_size.value_or(profile_.build_number("image_size", 0));
+        u64 image_size = inputs_.kernel_image_size.value_or(build("image_size"));
         if (!inputs_.kernel_image_size) {
             assume(fmt::format("kernel image_size {} from the profile's build", hex(image_size)));
         }
@@ -633,7 +635,7 @@ private:
         }
         if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
         // [6.1] [_stext, _end) starts 64 KiB into the image; [6.12] [_text, _end).
-        u64 text_offset = at_least(6, 12) ? 0 : profile_.build_number("image_reserve_start_offset", 0x10000);
+        u64 text_offset = build("image_reserve_start_offset");
         memblock_.reserve(kernel + text_offset, image_size - text_offset);
         scan_reserved_memory();
 
@@ -672,52 +674,55 @@ private:
             for (u64 t = r.base / (512 * kGiB); t <= (r.end() - 1) / (512 * kGiB); ++t) tera.insert(t);
         }
         long pages = static_cast<long>(blocks.size() + gigs.size() + (tera.size() - 1)) +
-                     static_cast<long>(profile_.build_number("page_table_constant", at_least(6, 12) ? u64(-13) : 2));
+                     static_cast<long>(profile_.build_number("page_table_constant"));
         for (long i = 0; i < pages; ++i) memblock_.alloc_range(page, page, 0, memblock_.current_limit());
 
         // unflatten_device_tree()
         if (restructured()) {
-            if (u64 entries = reserved_mem_array_entries()) memblock_.alloc(48 * entries, 64);
+            u64 entries = reserved_mem_array_entries();
+            if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
             late_static_regions();
         }
         memblock_.alloc(unflattened_size(), 8);
 
-        // bootmem_init(): NUMA, sparse memory model
+        // bootmem_init(): NUMA (one faked node), then the sparse memory model.
         if (!at_least(6, 12)) log("NUMA: No NUMA configuration found");
         log(fmt::format("NUMA: Faking a node at [mem {}-{}]", pa(memblock_.start_of_dram()),
                         pa(memblock_.end_of_dram() - 1)));
-        if (!at_least(6, 12)) memblock_.alloc(256, page);  // numa_alloc_distance()
-        u64 node_data_size = profile_.build_number("sizeof_pg_data_t", at_least(6, 12) ? 0x3740 : 0x2c80);
+        if (u64 distance = build("numa_distance_bytes")) memblock_.alloc(distance, page);  // numa_alloc_distance()
+        u64 node_data_size = build("sizeof_pg_data_t");
         auto node_data = memblock_.alloc(node_data_size, 64);
         if (node_data) {
-            log(at_least(6, 12) ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data,
-                                              *node_data + node_data_size - 1)
-                                : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data,
-                                              *node_data + node_data_size - 1));
+            u64 last = *node_data + node_data_size - 1;
+            log(at_least(6, 12) ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data, last)
+                                : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data, last));
         }
-        if (at_least(6, 12)) memblock_.alloc(64, 64);  // alloc_bootmem_cpumask_var()
-        memblock_.alloc(128 * 1024, 64);             // memblocks_present(): section roots
-        std::set<u64> section_roots, sections;
+        if (u64 cpumask = build("bootmem_cpumask_bytes")) memblock_.alloc(cpumask, 64);  // alloc_bootmem_cpumask_var()
+        memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
+        u64 section = build("section_size_bytes");
+        std::set<u64> sections, roots;
         for (const detail::MemblockRegion& r : memblock_.memory()) {
-            for (u64 s = r.base / (128 * kMiB); s <= (r.end() - 1) / (128 * kMiB); ++s) sections.insert(s);
+            for (u64 s = r.base / section; s <= (r.end() - 1) / section; ++s) sections.insert(s);
         }
-        for (u64 s : sections) section_roots.insert(s * 128 * kMiB / (16 * kGiB));
-        for (std::size_t i = 0; i < section_roots.size(); ++i) memblock_.alloc(4096, 64);  // sparse_index_alloc()
-        // sparse_early_usemaps_alloc_pgdat_section(): near NODE_DATA's section.
-        u64 goal = node_data ? align_down(*node_data, 128 * kMiB) : 0;
-        if (!memblock_.alloc(56 * sections.size(), 64, goal, goal + 128 * kMiB)) memblock_.alloc(56 * sections.size(), 64);
+        for (u64 s : sections) roots.insert(s * section / (16 * kGiB));
+        for (std::size_t i = 0; i < roots.size(); ++i) memblock_.alloc(build("sparse_index_bytes"), 64);
+        // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
+        u64 usemaps = build("usemap_bytes_per_section") * sections.size();
+        u64 goal = node_data ? align_down(*node_data, section) : 0;
+        if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
         // sparse_buffer_init(): one block for every section's struct pages.
-        memblock_.alloc(2 * kMiB * sections.size(), 2 * kMiB, memblock_.start_of_dram());
-        // vmemmap_populate(): PUD and PMD table pages, one more PMD per further 64 GiB.
+        u64 memmap = build("memmap_bytes_per_section");
+        memblock_.alloc(memmap * sections.size(), memmap, memblock_.start_of_dram());
+        // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
         u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
-        u64 tables = 2 + (span - 1) / (64 * kGiB);
+        u64 tables = build("vmemmap_early_pages") + (span - 1) / (64 * kGiB);
         for (u64 i = 0; i < tables; ++i) memblock_.alloc(page, page, memblock_.start_of_dram());
     }
 
     // __unflatten_device_tree(): the size unflatten_dt_nodes() measures (2.7.1, U).
     u64 unflattened_size() const {
-        u64 node_size = profile_.build_number("sizeof_device_node", 208);
-        u64 property_size = profile_.build_number("sizeof_property", at_least(6, 12) ? 104 : 96);
+        u64 node_size = build("sizeof_device_node");
+        u64 property_size = build("sizeof_property");
         u64 total = 0;
         auto alloc = [&total](u64 size, u64 align) { total = align_up(total, align) + size; };
         for (NodeId node = 0; node < tree_.node_count(); ++node) {

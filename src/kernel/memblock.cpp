@@ -76,9 +76,11 @@ bool overlaps(const Regions& regions, u64 base, u64 size) {
 
 }  // namespace
 
-void Memblock::add(u64 base, u64 size) { add_range(memory_, base, size); }
+// memblock_cap_size(): a range never passes PHYS_ADDR_MAX (a 32-bit bank ending at 4 GiB
+// loses its last byte, and with it its last page).
+void Memblock::add(u64 base, u64 size) { add_range(memory_, base, std::min(size, phys_max_ - base)); }
 void Memblock::remove(u64 base, u64 size) { remove_range(memory_, base, size); }
-void Memblock::reserve(u64 base, u64 size) { add_range(reserved_, base, size); }
+void Memblock::reserve(u64 base, u64 size) { add_range(reserved_, base, std::min(size, phys_max_ - base)); }
 void Memblock::free(u64 base, u64 size) { remove_range(reserved_, base, size); }
 
 void Memblock::mark_nomap(u64 base, u64 size, bool on) {
@@ -156,7 +158,7 @@ std::optional<u64> Memblock::alloc_range(u64 size, u64 align, u64 start, u64 end
 }
 
 std::optional<u64> Memblock::alloc(u64 size, u64 align, u64 min, u64 max) {
-    max = std::min(max, current_limit_);
+    max = std::min(max, current_limit_);  // memblock_alloc_internal()
     auto found = alloc_range(size, align, min, max);
     if (!found && min) found = alloc_range(size, align, 0, max);
     return found;

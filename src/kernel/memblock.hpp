@@ -22,7 +22,8 @@ struct MemblockRegion {
 
 class Memblock {
 public:
-    explicit Memblock(u64 page_size) : page_size_(page_size) {}
+    // `phys_max`: PHYS_ADDR_MAX, 0xffffffff where phys_addr_t is 32-bit.
+    Memblock(u64 page_size, u64 phys_max) : page_size_(page_size), phys_max_(phys_max), current_limit_(phys_max) {}
 
     void add(u64 base, u64 size);                 // memblock_add
     void remove(u64 base, u64 size);              // memblock_remove
@@ -57,11 +58,12 @@ private:
     std::vector<std::pair<u64, u64>> free_ranges(u64 start, u64 end) const;
 
     u64 page_size_;
+    u64 phys_max_;
     std::vector<MemblockRegion> memory_;
     std::vector<MemblockRegion> reserved_;
     bool bottom_up_ = false;
     bool skip_hotplug_ = false;
-    u64 current_limit_ = kAllocAnywhere;
+    u64 current_limit_;
 };
 
 }  // namespace dtmem::detail

@@ -1,5 +1,7 @@
 #include "dtmem/profile.hpp"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -43,9 +45,13 @@ std::optional<u64> KernelProfile::number(const std::string& option) const {
     return value;
 }
 
-u64 KernelProfile::build_number(const std::string& name, u64 fallback) const {
+std::int64_t KernelProfile::build_number(const std::string& name) const {
     auto it = build.find(name);
-    return it == build.end() ? fallback : it->second;
+    if (it == build.end()) {
+        throw Error(fmt::format("kernel profile {} has no build number {} (measure it with a memblock=debug boot, "
+                                "see rules/profiles/README.md)", id, name));
+    }
+    return it->second;
 }
 
 void KernelProfile::derive() {
@@ -127,8 +133,12 @@ KernelProfile load_yaml(const fs::path& file) {
         if (const YAML::Node build = yaml["build"]) {
             for (const auto& entry : build) {
                 const YAML::Node value = entry.second.IsMap() ? entry.second["value"] : entry.second;
-                if (value && value.IsScalar()) {
-                    if (auto number = parse_size(value.as<std::string>())) profile.build[entry.first.as<std::string>()] = *number;
+                if (value && value.IsScalar() && !value.IsNull()) {
+                    std::string text = value.as<std::string>();
+                    std::size_t used = 0;
+                    std::int64_t number = std::stoll(text, &used, 0);
+                    if (used != text.size()) throw Error(fmt::format("build number {} = {} is not a number", entry.first.as<std::string>(), text));
+                    profile.build[entry.first.as<std::string>()] = number;
                 }
             }
         }
@@ -160,7 +170,7 @@ KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arc
     for (const KernelProfile& profile : profiles) {
         known.push_back(profile.id);
         bool arch_ok = !arch || profile.arch == *arch;
-        if (id.empty() && arch_ok && profile.build_number("default", 0)) return profile;
+        if (id.empty() && arch_ok && profile.build.count("default") && profile.build.at("default")) return profile;
         if (profile.id == id) {
             if (!arch_ok) throw Error(fmt::format("kernel profile {} is not for {}", id, arch_name(*arch)));
             return profile;
@@ -210,6 +220,60 @@ KernelProfile profile_from_config(const std::string& path) {
     }
     profile.derive();
     return profile;
+}
+
+std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
+                                            const KernelProfile& profile) {
+    fs::path file = fs::path(rules_directory()) / "quirks" / "arm-machines.yaml";
+    std::string version = fmt::format("{}.{}", profile.version.major, profile.version.minor);
+    auto requirements_met = [&](const YAML::Node& list) {
+        if (!list) return true;
+        for (const auto& option : list) {
+            std::string name = option.as<std::string>();
+            if (!profile.has(name.substr(0, name.find(' ')))) return false;
+        }
+        return true;
+    };
+    std::optional<ArmMachine> best;
+    std::size_t best_score = 0;
+    try {
+        YAML::Node yaml = YAML::LoadFile(file.string());
+        for (const auto& machine : yaml["machines"]) {
+            const YAML::Node built = machine["debian_armmp"];
+            if (!built || !built["config"] || !profile.has(built["config"].as<std::string>())) continue;
+            if (!requirements_met(machine["dt_compat_requires"])) continue;
+            YAML::Node compat = machine["dt_compat"];
+            if (machine["dt_compat_by_version"] && machine["dt_compat_by_version"][version]) {
+                compat = machine["dt_compat_by_version"][version];
+            }
+            // of_fdt_is_compatible(): 1-based position of the string in the root list.
+            std::size_t score = 0;
+            for (const auto& c : compat) {
+                std::string wanted = c.as<std::string>();
+                for (std::size_t i = 0; i < root_compatible.size(); ++i) {
+                    if (strcasecmp(std::string(root_compatible[i]).c_str(), wanted.c_str()) == 0 &&
+                        (score == 0 || i + 1 < score)) {
+                        score = i + 1;
+                    }
+                }
+            }
+            if (score == 0 || (best && score >= best_score)) continue;
+            ArmMachine found{machine["name"].as<std::string>(), std::nullopt, {}};
+            if (machine["dma_zone_size"] && !machine["dma_zone_size"].IsNull() &&
+                requirements_met(machine["dma_zone_size_requires"])) {
+                found.dma_zone_size = machine["dma_zone_size"].as<u64>();
+            }
+            if (machine["reserve"] && !machine["reserve"].IsNull()) {
+                std::string hook = machine["reserve"].as<std::string>();
+                found.reserve_hook = hook.substr(0, hook.find('('));
+            }
+            best = found;
+            best_score = score;
+        }
+    } catch (const YAML::Exception& e) {
+        throw Error(fmt::format("machine quirks {}: {}", file.string(), e.what()));
+    }
+    return best;
 }
 
 }  // namespace dtmem
