@@ -71,6 +71,7 @@ public:
         if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
+            case Arch::Arm: boot_arm(); break;
             default:
                 throw Error(fmt::format("the boot model for {} is not written yet", arch_name(profile_.arch)));
         }
@@ -93,16 +94,20 @@ private:
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
     u64 build(const std::string& name) const { return static_cast<u64>(profile_.build_number(name)); }
 
+    // Default load addresses: arm64 Image at RAM + 2 MiB, DTB at RAM + 128 MiB; ARM zImage
+    // at RAM + 48 MiB, DTB at RAM + 64 MiB (where the recorded boots put them).
     u64 kernel_address() {
         if (inputs_.kernel_address) return *inputs_.kernel_address;
-        u64 address = map_.ram.front().range.start + 2 * kMiB;
-        assume(fmt::format("kernel loaded at {} (RAM start + 2 MiB); give --load kernel=ADDR", hex(address)));
+        u64 offset = profile_.arch == Arch::Arm ? 48 * kMiB : 2 * kMiB;
+        u64 address = map_.ram.front().range.start + offset;
+        assume(fmt::format("kernel loaded at {} (RAM start + {}); give --load kernel=ADDR", hex(address), human_size(offset)));
         return address;
     }
     u64 dtb_address() {
         if (inputs_.dtb_address) return *inputs_.dtb_address;
-        u64 address = map_.ram.front().range.start + 128 * kMiB;
-        assume(fmt::format("DTB loaded at {} (RAM start + 128 MiB); give --load dtb=ADDR", hex(address)));
+        u64 offset = profile_.arch == Arch::Arm ? 64 * kMiB : 128 * kMiB;
+        u64 address = map_.ram.front().range.start + offset;
+        assume(fmt::format("DTB loaded at {} (RAM start + {}); give --load dtb=ADDR", hex(address), human_size(offset)));
         return address;
     }
 
@@ -608,8 +613,8 @@ private:
             prediction_.memory_ranges.push_back(Range{start, end - start});
             log(fmt::format("  node {:>3}: [mem {:#018x}-{:#018x}]", 0, start, end - 1));
         }
-        log(fmt::format("Initmem setup node 0 [mem {:#018x}-{:#018x}]", memblock_.start_of_dram(),
-                        memblock_.end_of_dram() - 1));
+        log(fmt::format("Initmem setup node 0 [mem {:#018x}-{:#018x}]", align_up(memblock_.start_of_dram(), page),
+                        align_down(memblock_.end_of_dram(), page) - 1));
     }
 
     // ---- arm64 (arch/arm64/kernel/setup.c setup_arch(), arch/arm64/mm/init.c) ------
@@ -627,8 +632,8 @@ private:
         memblock_.reserve(dtb_address(), tree_.blob().size());  // setup_machine_fdt()
 
         // arm64_memblock_init()
-        if (cmdline_.mem) {
-            u64 limit = align_down(*cmdline_.mem, profile_.page_size);
+        if (!cmdline_.mem.empty()) {
+            u64 limit = align_down(cmdline_.mem.back().size, profile_.page_size);
             log(fmt::format("Memory limited to {}MB", limit / kMiB));
             mem_limit_remove_map(limit);
             memblock_.add(kernel, image_size);  // the kernel image is added back
@@ -647,6 +652,180 @@ private:
         default_cma(dma_limit, memblock_.end_of_dram());
         prediction_.unmodelled.push_back("swiotlb placement on arm64 is not predicted yet");
         activate_cma_areas();
+    }
+
+
+    // ---- 32-bit ARM (arch/arm/kernel/setup.c setup_arch(), arch/arm/mm/) ----------
+
+    static constexpr u64 kVmallocEnd = 0xff800000;   // VMALLOC_END
+    static constexpr u64 kVmallocOffset = 8 * kMiB;  // VMALLOC_OFFSET
+    static constexpr u64 kPmdSize = 2 * kMiB;
+
+    // The decompressor picks PHYS_OFFSET (3.1): the zImage address rounded down to
+    // 128 MiB, kept only inside a DT memory bank (fdt_check_mem_start()), else the lowest
+    // bank below 4 GiB rounded up to 2 MiB.
+    u64 arm_phys_offset(u64 zimage) const {
+        u64 candidate = align_down(zimage, 128 * kMiB);
+        std::vector<Range> banks;
+        for (const RamBank& bank : map_.ram) banks.push_back(bank.range);
+        for (const Range& r : map_.chosen.usable_memory_range) banks.push_back(r);
+        for (const Range& bank : banks) {
+            if (bank.contains(candidate)) return candidate;
+        }
+        u64 lowest = ~u64{0};
+        for (const Range& bank : banks) {
+            if (bank.start < k4GiB) lowest = std::min(lowest, bank.start);
+        }
+        return lowest == ~u64{0} ? candidate : align_up(lowest, 2 * kMiB);
+    }
+
+    // arm_add_memory() for mem=size@start (3.7).
+    void arm_add_memory(u64 start, u64 size) {
+        u64 aligned = align_up(start, profile_.page_size);
+        size = aligned > start + size ? 0 : size - (aligned - start);
+        if (!profile_.lpae) {
+            if (aligned > 0xffffffffULL) {
+                log(fmt::format("Ignoring memory at 0x{:08x} outside 32-bit physical address space", start));
+                return;
+            }
+            if (aligned + size > 0xffffffffULL) {
+                log(fmt::format("Truncating memory at 0x{:08x} to fit in 32-bit physical address space", start));
+                size = 0xffffffffULL - aligned;
+            }
+        }
+        if (aligned < phys_offset_) {
+            if (aligned + size <= phys_offset_) {
+                log(fmt::format("Ignoring memory below PHYS_OFFSET: 0x{:08x}-0x{:08x}", aligned, aligned + size));
+                return;
+            }
+            log(fmt::format("Ignoring memory below PHYS_OFFSET: 0x{:08x}-0x{:08x}", aligned, phys_offset_));
+            size -= phys_offset_ - aligned;
+            aligned = phys_offset_;
+        }
+        size &= ~(profile_.page_size - 1);
+        if (size) memblock_.add(aligned, size);
+    }
+
+    // early_vmalloc()
+    void arm_vmalloc_parameter() {
+        if (!cmdline_.vmalloc) return;
+        u64 size = *cmdline_.vmalloc;
+        if (size < 16 * kMiB) {
+            size = 16 * kMiB;
+            log(fmt::format("vmalloc area is too small, limiting to {}MiB", size >> 20));
+        }
+        u64 most = kVmallocEnd - (profile_.page_offset + 32 * kMiB + kVmallocOffset);
+        if (size > most) {
+            size = most;
+            log(fmt::format("vmalloc area is too big, limiting to {}MiB", size >> 20));
+        }
+        vmalloc_size_ = size;
+    }
+
+    // adjust_lowmem_bounds() (arch/arm/mm/mmu.c, 3.2). Returns arm_lowmem_limit.
+    u64 adjust_lowmem_bounds() {
+        u64 vmalloc_limit = kVmallocEnd - vmalloc_size_ - kVmallocOffset - profile_.page_offset + phys_offset_;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {  // the first usable bank
+            if (r.nomap) continue;
+            if (r.base % kPmdSize) memblock_.mark_nomap(r.base, align_up(r.base, kPmdSize) - r.base, true);
+            break;
+        }
+        u64 lowmem_limit = 0, memblock_limit = 0;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (r.nomap || r.base >= vmalloc_limit) continue;
+            if (r.end() > lowmem_limit) lowmem_limit = std::min(vmalloc_limit, r.end());
+            if (!memblock_limit) {
+                if (r.base % kPmdSize) {
+                    memblock_limit = r.base;
+                } else if (r.end() % kPmdSize) {
+                    memblock_limit = lowmem_limit;
+                }
+            }
+        }
+        if (!memblock_limit) memblock_limit = lowmem_limit;
+        memblock_limit = align_down(memblock_limit, kPmdSize);
+        if (!profile_.highmem && memblock_.end_of_dram() > lowmem_limit) {
+            u64 end = memblock_.end_of_dram();
+            log(fmt::format("Ignoring RAM at {}-{}", pa(memblock_limit), pa(end)));
+            log("Consider using a HIGHMEM enabled kernel.");
+            memblock_.remove(memblock_limit, end - memblock_limit);
+        }
+        memblock_.set_current_limit(memblock_limit);
+        return lowmem_limit;
+    }
+
+    // arm_memblock_steal(): allocated below the current limit, then removed from memory.
+    void arm_memblock_steal(u64 size, u64 align) {
+        if (auto block = memblock_.alloc_range(size, align, 0, memblock_.current_limit())) {
+            memblock_.free(*block, size);
+            memblock_.remove(*block, size);
+        }
+    }
+
+    void boot_arm() {
+        std::vector<std::string_view> compatible;
+        if (const Property* p = tree_.find_property(tree_.root(), "compatible")) compatible = p->as_strings();
+        std::optional<ArmMachine> machine = match_arm_machine(compatible, profile_);
+        if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
+            log(fmt::format("OF: fdt: Machine model: {}", *model->as_string()));
+        }
+        phys_offset_ = arm_phys_offset(kernel_address());
+        if (phys_offset_ != align_down(kernel_address(), 128 * kMiB) || !inputs_.kernel_address) {
+            assume(fmt::format("PHYS_OFFSET {}", hex(phys_offset_)));
+        }
+        scan_memory(phys_offset_, profile_.lpae ? ~u64{0} : 0xffffffffULL);
+        memblock_.reserve(dtb_address(), tree_.blob().size());
+
+        // parse_early_param(): mem= replaces memory; vmalloc=
+        for (std::size_t i = 0; i < cmdline_.mem.size(); ++i) {
+            if (i == 0) memblock_.remove(0, ~u64{0});
+            arm_add_memory(cmdline_.mem[i].start.value_or(phys_offset_), cmdline_.mem[i].size);
+        }
+        arm_vmalloc_parameter();
+
+        // setup_dma_zone(): arm_dma_limit is inclusive.
+        u64 arm_dma_limit = !profile_.zone_dma            ? (profile_.lpae ? ~u64{0} : 0xffffffffULL)
+                            : machine && machine->dma_zone_size ? phys_offset_ + *machine->dma_zone_size - 1
+                                                                : 0xffffffffULL;
+        u64 highmem_start = adjust_lowmem_bounds();
+
+        // arm_memblock_init()
+        memblock_.reserve(phys_offset_ + build("kernel_reserve_start_offset"),
+                          build("kernel_reserve_end_offset") - build("kernel_reserve_start_offset"));
+        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        memblock_.reserve(phys_offset_ + build("page_directory_offset"), build("page_directory_bytes"));
+        if (machine && (machine->reserve_hook == "omap_reserve" || machine->reserve_hook == "rx51_reserve")) {
+            // omap_secure_ram_reserve_memblock(), omap_barrier_reserve_memblock()
+            u64 section = profile_.lpae ? 2 * kMiB : kMiB;
+            arm_memblock_steal(section, section);
+            if (profile_.has("CONFIG_OMAP_INTERCONNECT_BARRIER")) arm_memblock_steal(kMiB, kMiB);
+        }
+        scan_reserved_memory();
+        default_cma(arm_dma_limit, highmem_start);
+        u64 lowmem_end = adjust_lowmem_bounds();
+        prediction_.lowmem_end = lowmem_end;
+
+        // paging_init() → bootmem_init() → zone_sizes_init()
+        memblock_.set_current_limit(lowmem_end);
+        u64 max_low = align_down(lowmem_end, profile_.page_size);
+        std::vector<std::pair<std::string, u64>> ends;
+        if (profile_.zone_dma) ends.push_back({"DMA", std::min(align_down(arm_dma_limit, profile_.page_size), max_low)});
+        ends.push_back({"Normal", max_low});
+        if (profile_.highmem) ends.push_back({"HighMem", memblock_.end_of_dram()});
+        set_zones(ends);
+        log_zone_block();
+        // alloc_node_mem_map(): FLATMEM's struct page array must fit in lowmem.
+        u64 order_bytes = profile_.page_size << 11;
+        u64 first = align_down(memblock_.start_of_dram(), order_bytes);
+        u64 last = align_up(memblock_.end_of_dram(), order_bytes);
+        u64 memmap = (last - first) / profile_.page_size * build("sizeof_struct_page");
+        if (!memblock_.alloc(memmap, 64)) {
+            log(fmt::format("Kernel panic - not syncing: Failed to allocate {} bytes for node 0 memory map", memmap));
+            return;
+        }
+        if (restructured()) late_static_regions();
+        activate_cma_areas();
+        if (profile_.lpae) prediction_.unmodelled.push_back("swiotlb placement on ARM LPAE is not predicted yet");
     }
 
     // memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
@@ -787,6 +966,8 @@ private:
     Prediction prediction_;
     bool dt_default_cma_ = false;
     u64 static_count_ = 0;
+    u64 phys_offset_ = 0;
+    u64 vmalloc_size_ = 240 * kMiB;  // the default vmalloc_size
     std::vector<Record> late_records_;
 };
 
@@ -796,7 +977,8 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log) {
     static constexpr std::string_view kPrefixes[] = {
         "Zone ranges:", "  DMA ", "  DMA32 ", "  Normal ", "  HighMem ", "  Device ", "Early memory node ranges",
         "  node ", "Initmem setup node", "cma: ", "Reserved memory: ", "OF: reserved mem: ",
-        "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
+        "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "vmalloc area is too", "Ignoring RAM at",
+        "Consider using a HIGHMEM", "Ignoring memory", "Truncating memory", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
         "Movable zone start", "  Node "};
     std::vector<std::string> lines;
     bool overlap_follows = false;

@@ -44,7 +44,10 @@ CommandLine parse_command_line(std::string_view bootargs) {
         std::string_view key = word.substr(0, equals);
         std::string_view value = equals == std::string_view::npos ? std::string_view{} : word.substr(equals + 1);
         if (key == "mem") {
-            line.mem = memparse(value).first;
+            auto [size, used] = memparse(value);
+            MemParameter mem{size, std::nullopt};
+            if (used < value.size() && value[used] == '@') mem.start = memparse(value.substr(used + 1)).first;
+            line.mem.push_back(mem);
         } else if (key == "cma") {
             CmaParameter cma;
             auto [size, used] = memparse(value);

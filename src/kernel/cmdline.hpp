@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "dtmem/range.hpp"
 
@@ -14,8 +15,13 @@ struct CmaParameter {  // kernel/dma/contiguous.c early_cma()
     u64 limit = 0;
 };
 
+struct MemParameter {  // mem=size[@start]
+    u64 size = 0;
+    std::optional<u64> start;
+};
+
 struct CommandLine {
-    std::optional<u64> mem;               // mem= (arm64/riscv: an amount)
+    std::vector<MemParameter> mem;        // every mem= (arm64/riscv use the last as an amount)
     std::optional<CmaParameter> cma;      // cma=
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
     bool movable_node = false;

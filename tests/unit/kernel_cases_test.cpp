@@ -27,7 +27,8 @@ const std::map<std::string, std::string> kProfiles = {
     {"riscv64-6.12", "riscv64-6.12"}};
 
 // Kernels whose boot model is written; the others are reported, not asserted, until it is.
-const std::set<std::string> kModelled = {"arm64-6.1", "arm64-6.12"};
+const std::set<std::string> kModelled = {"arm64-6.1", "arm64-6.12", "armmp-6.1", "armmp-lpae-6.1", "armmp-6.12",
+                                         "armmp-lpae-6.12"};
 
 std::vector<std::string> read_lines(const fs::path& file) {
     std::vector<std::string> lines;
