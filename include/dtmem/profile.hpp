@@ -13,6 +13,8 @@
 
 namespace dtmem {
 
+class Tree;
+
 enum class Arch { Arm64, Arm, Riscv64 };
 
 struct KernelVersion {
@@ -78,6 +80,18 @@ struct ArmMachine {
 // or nothing for the generic DT machine.
 std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
                                             const KernelProfile& profile);
+
+// What the user asked for: --kernel (a profile id or a version), --arch, --kernel-config.
+struct ProfileRequest {
+    std::string kernel;
+    std::string arch;
+    std::string config_file;
+};
+
+// The profile to predict with. When the arch is not given it is read from the tree's CPUs
+// (riscv → riscv64, ARMv7 cores or 1-cell root addresses → arm, else arm64); when no kernel
+// is given, the arch's default profile. `assumed` says what was not given but used.
+KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, std::string& assumed);
 
 std::string arch_name(Arch arch);
 std::optional<Arch> parse_arch(std::string_view name);

@@ -9,6 +9,7 @@
 
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
+#include "dtmem/prediction.hpp"
 
 namespace dtmem {
 
@@ -23,5 +24,10 @@ nlohmann::ordered_json map_to_json(const Tree& tree, const MemoryMap& map,
 
 void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map,
                     const ReportInput& input, bool color);
+
+// The "prediction" member of the map document (docs/json-map.md).
+nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& prediction);
+
+void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color);
 
 }  // namespace dtmem

@@ -13,6 +13,8 @@
 #include "dtmem/error.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
+#include "dtmem/prediction.hpp"
+#include "dtmem/profile.hpp"
 #include "dtmem/report.hpp"
 
 namespace {
@@ -27,7 +29,31 @@ struct MapCommand {
     std::vector<std::string> include_dirs;
     std::vector<std::string> overlays;
     std::vector<std::string> memory;
+    dtmem::ProfileRequest profile;
+    std::optional<std::string> bootargs;
+    std::string load;
 };
+
+// --load kernel=ADDR,dtb=ADDR
+bool parse_load(const std::string& text, dtmem::BootInputs& inputs) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        std::string_view item = rest.substr(0, rest.find(','));
+        rest = item.size() == rest.size() ? std::string_view{} : rest.substr(item.size() + 1);
+        std::size_t equals = item.find('=');
+        if (equals == std::string_view::npos) return false;
+        auto value = dtmem::parse_size(item.substr(equals + 1));
+        if (!value) return false;
+        if (item.substr(0, equals) == "kernel") {
+            inputs.kernel_address = value;
+        } else if (item.substr(0, equals) == "dtb") {
+            inputs.dtb_address = value;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
 
 bool use_color(const std::string& mode) {
     if (mode == "always") return true;
@@ -46,6 +72,12 @@ int run_map(const MapCommand& command) {
         }
         map_options.memory.push_back(*range);
     }
+    dtmem::BootInputs boot;
+    boot.bootargs = command.bootargs;
+    if (!parse_load(command.load, boot)) {
+        std::cerr << fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR\n", command.load);
+        return kExitInput;
+    }
     std::string name = command.file == "-" ? "<stdin>" : command.file;
     try {
         dtmem::LoadOptions load_options;
@@ -54,10 +86,35 @@ int run_map(const MapCommand& command) {
         dtmem::LoadedTree loaded = dtmem::load_tree(command.file, load_options);
         dtmem::MemoryMap map = dtmem::build_memory_map(loaded.tree, map_options);
         dtmem::ReportInput input{name, loaded.format, command.overlays};
-        if (command.format == "json") {
-            std::cout << dtmem::map_to_json(loaded.tree, map, input).dump(2) << '\n';
+        // The prediction needs RAM and a modelled architecture; the map stands without it.
+        std::string assumed;
+        dtmem::KernelProfile profile = dtmem::select_profile(command.profile, loaded.tree, assumed);
+        std::optional<dtmem::Prediction> prediction;
+        std::string no_prediction;
+        if (map.ram.empty()) {
+            no_prediction = "no prediction: the tree describes no RAM (give --memory)";
+        } else if (profile.arch == dtmem::Arch::Riscv64) {
+            no_prediction = "no prediction: the riscv64 boot model is not written yet";
         } else {
-            dtmem::write_map_text(std::cout, loaded.tree, map, input, use_color(command.color));
+            prediction = dtmem::predict_boot(loaded.tree, map, profile, boot);
+            if (!assumed.empty()) prediction->assumptions.insert(prediction->assumptions.begin(), assumed);
+        }
+        if (command.format == "kernel-log") {
+            if (!prediction) throw dtmem::Error(no_prediction);
+            for (const std::string& line : prediction->log) std::cout << line << '\n';
+        } else if (command.format == "json") {
+            auto json = dtmem::map_to_json(loaded.tree, map, input);
+            json["prediction"] = prediction ? dtmem::prediction_to_json(loaded.tree, *prediction)
+                                            : nlohmann::ordered_json(nullptr);
+            std::cout << json.dump(2) << '\n';
+        } else {
+            bool color = use_color(command.color);
+            dtmem::write_map_text(std::cout, loaded.tree, map, input, color);
+            if (prediction) {
+                dtmem::write_prediction_text(std::cout, loaded.tree, *prediction, color);
+            } else {
+                std::cout << '\n' << no_prediction << '\n';
+            }
         }
     } catch (const dtmem::Error& e) {
         std::cerr << dtmem::format_error(name, e) << '\n';
@@ -82,13 +139,20 @@ int main(int argc, char** argv) {
     CLI::App* map_app = app.add_subcommand("map", "Print the physical memory map a device tree describes");
     map_app->add_option("file", map.file, "DTB or DTS file, or - for standard input (e.g. /sys/firmware/fdt)")
         ->required();
-    map_app->add_option("--format", map.format, "Output format")
-        ->check(CLI::IsMember({"text", "json"}))
+    map_app->add_option("--format", map.format, "Output format: text, json, or the lines the kernel would print")
+        ->check(CLI::IsMember({"text", "json", "kernel-log"}))
         ->capture_default_str();
     map_app->add_option("-I,--include", map.include_dirs, "Include directory for cpp and dtc (DTS input)");
     map_app->add_option("--overlay", map.overlays, "Apply this overlay (.dtbo or overlay DTS) first; repeatable");
     map_app->add_option("--memory", map.memory,
                         "RAM bank BASE:SIZE (e.g. 0x40000000:2G) replacing the tree's memory nodes; repeatable");
+    map_app->add_option("--kernel", map.profile.kernel,
+                        "Kernel profile (arm64-6.12, arm-6.1-lpae, …) or version (6.1, 6.6, 6.12) to predict for");
+    map_app->add_option("--arch", map.profile.arch, "Architecture: arm64, arm, riscv64 (default: from the tree's CPUs)");
+    map_app->add_option("--kernel-config", map.profile.config_file, "Predict for the kernel built with this .config")
+        ->excludes("--kernel");
+    map_app->add_option("--bootargs", map.bootargs, "Kernel command line, replacing /chosen/bootargs");
+    map_app->add_option("--load", map.load, "Where the bootloader put the kernel and the DTB: kernel=ADDR,dtb=ADDR");
     map_app->add_option("--color", map.color, "Colour the text output")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();

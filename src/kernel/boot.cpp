@@ -203,6 +203,7 @@ private:
         }
         for (const AddressSize& entry : region.reg) {
             if (!(entry.size && reserve_region(entry.address, entry.size, region.no_map))) {
+                failed_to_reserve_.insert(region.node);
                 log(fmt::format("{}Reserved memory: failed to reserve memory for node '{}': base {}, size {} MiB",
                                 of_prefix(), name(region.node), pa(entry.address), entry.size / kMiB));
             }
@@ -321,6 +322,11 @@ private:
     void init_region(const ReservedRegion& region, u64 base, u64 size) {
         int err = init_handlers(region, base, size);
         RegionOutcome outcome{region.node, Range{base, size}, {}};
+        if (failed_to_reserve_.count(region.node)) {
+            outcome.error = region.no_map ? "failed to reserve: it overlaps memory already reserved, so it is neither "
+                                            "reserved nor unmapped"
+                                          : "failed to reserve (size 0)";
+        }
         if (err != 0 && err != -2) {
             log(fmt::format("OF: reserved mem: node {} compatible matching fail", name(region.node)));
             if (region.no_map) {
@@ -404,7 +410,7 @@ private:
                 if (region.type != RegionType::Dynamic) continue;  // a size-0 static entry: no size property
                 auto placed = alloc_dynamic(region, records);
                 if (!placed) {
-                    prediction_.reserved.push_back({region.node, std::nullopt, "failed to allocate"});
+                    prediction_.reserved.push_back({region.node, std::nullopt, "failed to allocate memory"});
                     continue;
                 }
                 record.base = placed->start;
@@ -428,7 +434,7 @@ private:
         for (const ReservedRegion* region : dynamic) {
             auto placed = alloc_dynamic(*region, late_records_);
             if (!placed) {
-                prediction_.reserved.push_back({region->node, std::nullopt, "failed to allocate"});
+                prediction_.reserved.push_back({region->node, std::nullopt, "failed to allocate memory"});
                 continue;
             }
             late_records_.push_back({region->node, name(region->node), placed->start, placed->size});
@@ -969,6 +975,7 @@ private:
     u64 phys_offset_ = 0;
     u64 vmalloc_size_ = 240 * kMiB;  // the default vmalloc_size
     std::vector<Record> late_records_;
+    std::set<NodeId> failed_to_reserve_;
 };
 
 }  // namespace

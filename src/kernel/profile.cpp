@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "dtmem/error.hpp"
+#include "dtmem/tree.hpp"
 
 namespace dtmem {
 namespace fs = std::filesystem;
@@ -219,6 +221,51 @@ KernelProfile profile_from_config(const std::string& path) {
         }
     }
     profile.derive();
+    return profile;
+}
+
+namespace {
+
+Arch guess_arch(const Tree& tree) {
+    static constexpr std::string_view kArmV7[] = {"arm,cortex-a5", "arm,cortex-a7", "arm,cortex-a8", "arm,cortex-a9",
+                                                  "arm,cortex-a12", "arm,cortex-a15", "arm,cortex-a17", "marvell,pj4a",
+                                                  "marvell,pj4b", "qcom,krait"};
+    bool armv7 = false, armv8 = false;
+    NodeId cpus = tree.find_path("/cpus");
+    for (NodeId cpu = cpus == kNoNode ? kNoNode : tree.first_child(cpus); cpu != kNoNode; cpu = tree.next_sibling(cpu)) {
+        const Property* compatible = tree.find_property(cpu, "compatible");
+        if (!compatible) continue;
+        for (std::string_view c : compatible->as_strings()) {
+            if (c.starts_with("riscv")) return Arch::Riscv64;
+            if (std::find(std::begin(kArmV7), std::end(kArmV7), c) != std::end(kArmV7)) {
+                armv7 = true;
+            } else if (c.starts_with("arm,")) {
+                armv8 = true;
+            }
+        }
+    }
+    const Property* cells = tree.find_property(tree.root(), "#address-cells");
+    bool one_cell = cells && cells->as_u32() == 1u;
+    return armv7 || (one_cell && !armv8) ? Arch::Arm : Arch::Arm64;
+}
+
+}  // namespace
+
+KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, std::string& assumed) {
+    if (!request.config_file.empty()) return profile_from_config(request.config_file);
+    std::optional<Arch> arch;
+    if (!request.arch.empty()) {
+        arch = parse_arch(request.arch);
+        if (!arch) throw Error(fmt::format("unknown --arch {} (arm64, arm, riscv64)", request.arch));
+    } else if (request.kernel.empty() || std::isdigit(static_cast<unsigned char>(request.kernel[0]))) {
+        arch = guess_arch(tree);
+        assumed = fmt::format("arch {} (from the tree's CPUs; give --arch)", arch_name(*arch));
+    }
+    KernelProfile profile = find_profile(request.kernel, arch);
+    if (request.kernel.empty()) {
+        assumed += fmt::format("{}kernel profile {} (the default for {}; give --kernel)", assumed.empty() ? "" : ", ",
+                               profile.id, arch_name(profile.arch));
+    }
     return profile;
 }
 

@@ -74,5 +74,30 @@ check overlay-applied -- grep -q '/extra-memory@100000000' "$work/out"
 expect overlay-dts 0 "" -- "$dtmem" map "$work/board.dtb" --overlay "$work/overlay.dtso"
 expect overlay-missing 2 "overlay /nonexistent.dtbo: cannot open" -- "$dtmem" map "$work/board.dtb" --overlay /nonexistent.dtbo
 
+# The prediction: the kernel-log view of a recorded case equals what the kernel printed.
+case_dir=$top/tests/kernel-cases/arm64-dma-ranges-31bit
+expect kernel-log 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/kernel-cases/include" \
+  --kernel arm64-6.1 --load kernel=0x40200000,dtb=0x48000000 --format kernel-log
+check kernel-log-cma -- grep -qx 'cma: Reserved 64 MiB at 0x000000007c000000' "$work/out"
+check kernel-log-zone -- grep -qx '  DMA      \[mem 0x0000000040000000-0x000000007fffffff\]' "$work/out"
+expect prediction-text 0 "" -- "$dtmem" map "$work/board.dtb" --kernel 6.1 --arch arm64
+check prediction-profile -- grep -q '^Kernel prediction: arm64-6.1 ' "$work/out"
+check prediction-assumes-load -- grep -q 'assumes kernel loaded at' "$work/out"
+expect prediction-json 0 "" -- "$dtmem" map "$work/board.dtb" --format json
+check prediction-json-zones -- grep -q '"zones": \[' "$work/out"
+expect unknown-kernel 2 "no kernel profile 5.4 for arm64; known: arm" -- "$dtmem" map "$work/board.dtb" --kernel 5.4 --arch arm64
+expect unknown-arch 2 "unknown --arch mips" -- "$dtmem" map "$work/board.dtb" --arch mips
+expect bad-load 2 "--load kernel=x: expected" -- "$dtmem" map "$work/board.dtb" --load kernel=x
+printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@0 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0 0 0>;\n\t};\n};\n' >"$work/noram.dts"
+expect no-ram-kernel-log 2 "no prediction: the tree describes no RAM" -- "$dtmem" map "$work/noram.dts" --format kernel-log
+expect no-ram-map 0 "" -- "$dtmem" map "$work/noram.dts"
+check no-ram-said -- grep -q 'no prediction: the tree describes no RAM' "$work/out"
+# A .config: arch and version from its header, build numbers from the shipped profile.
+printf '#\n# Linux/arm64 6.12.57 Kernel Configuration\n#\nCONFIG_ZONE_DMA=y\n# CONFIG_ZONE_DMA32 is not set\nCONFIG_CMA=y\nCONFIG_DMA_CMA=y\nCONFIG_CMA_SIZE_MBYTES=32\nCONFIG_CMA_SIZE_SEL_MBYTES=y\nCONFIG_CMA_AREAS=7\nCONFIG_HUGETLB_PAGE=y\n' >"$work/config"
+expect kernel-config 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/kernel-cases/include" \
+  --kernel-config "$work/config" --format kernel-log
+check kernel-config-cma-size -- grep -qx 'cma: Reserved 32 MiB at 0x000000007e000000 on node -1' "$work/out"
+check kernel-config-no-dma32 -- sh -c "! grep -q 'DMA32' '$work/out'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

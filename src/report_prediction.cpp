@@ -1,0 +1,93 @@
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "dtmem/report.hpp"
+
+namespace dtmem {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string bold(std::string_view text, bool color) {
+    return color ? fmt::format("\x1b[1m{}\x1b[0m", text) : std::string(text);
+}
+
+int address_digits(const Prediction& p) {
+    return p.profile.arch == Arch::Arm && !p.profile.lpae ? 8 : 16;
+}
+
+}  // namespace
+
+Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
+    const KernelProfile& profile = prediction.profile;
+    Json zones = Json::array();
+    for (const Zone& zone : prediction.zones) {
+        if (zone.range) {
+            zones.push_back({{"name", zone.name}, {"start", hex(zone.range->start)}, {"end", hex(zone.range->last())}});
+        } else {
+            zones.push_back({{"name", zone.name}, {"empty", true}});
+        }
+    }
+    Json cma = Json::array();
+    for (const CmaArea& area : prediction.cma) {
+        cma.push_back({{"name", area.name}, {"base", hex(area.base)}, {"size", area.size}});
+    }
+    Json reserved = Json::array();
+    for (const RegionOutcome& outcome : prediction.reserved) {
+        Json item = {{"node", tree.path(outcome.node)}};
+        if (outcome.placed) {
+            item["base"] = hex(outcome.placed->start);
+            item["size"] = outcome.placed->size;
+        }
+        if (!outcome.error.empty()) item["error"] = outcome.error;
+        reserved.push_back(std::move(item));
+    }
+    Json ranges = Json::array();
+    for (const Range& r : prediction.memory_ranges) ranges.push_back({{"start", hex(r.start)}, {"end", hex(r.last())}});
+    return {
+        {"profile", {{"id", profile.id},
+                     {"arch", arch_name(profile.arch)},
+                     {"version", fmt::format("{}.{}.{}", profile.version.major, profile.version.minor, profile.version.patch)},
+                     {"description", profile.description}}},
+        {"assumptions", prediction.assumptions},
+        {"zones", zones},
+        {"memory_ranges", ranges},
+        {"cma", cma},
+        {"reserved_memory", reserved},
+        {"lowmem_end", prediction.lowmem_end ? Json(hex(*prediction.lowmem_end)) : Json(nullptr)},
+        {"log", prediction.log},
+        {"unmodelled", prediction.unmodelled},
+    };
+}
+
+void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color) {
+    const KernelProfile& profile = prediction.profile;
+    int digits = address_digits(prediction);
+    auto address = [digits](u64 value) { return hex_padded(value, digits); };
+    out << '\n' << bold(fmt::format("Kernel prediction: {} ({})", profile.id, profile.description), color) << '\n';
+    for (const std::string& assumption : prediction.assumptions) out << "  assumes " << assumption << '\n';
+    out << "  Zones:\n";
+    for (const Zone& zone : prediction.zones) {
+        out << fmt::format("    {:<8} {}\n", zone.name,
+                           zone.range ? fmt::format("{}-{}", address(zone.range->start), address(zone.range->last()))
+                                      : "empty");
+    }
+    if (prediction.lowmem_end) out << fmt::format("  Lowmem ends at {} (HighMem above)\n", address(*prediction.lowmem_end));
+    out << "  CMA areas:" << (prediction.cma.empty() ? " none\n" : "\n");
+    for (const CmaArea& area : prediction.cma) {
+        out << fmt::format("    {}-{}  {:<8}  {}\n", address(area.base), address(area.base + area.size - 1),
+                           human_size(area.size), area.name == "reserved" ? "default area" : area.name);
+    }
+    if (!prediction.reserved.empty()) out << "  /reserved-memory at boot:\n";
+    for (const RegionOutcome& outcome : prediction.reserved) {
+        std::string where = outcome.placed ? fmt::format("{}-{}  {:<8}", address(outcome.placed->start),
+                                                         address(outcome.placed->last()), human_size(outcome.placed->size))
+                                           : std::string(2 * digits + 17, ' ');
+        out << fmt::format("    {}  {}{}\n", where, tree.path(outcome.node),
+                           outcome.error.empty() ? "" : "  [" + outcome.error + "]");
+    }
+    for (const std::string& note : prediction.unmodelled) out << "  not predicted: " << note << '\n';
+}
+
+}  // namespace dtmem
