@@ -8,13 +8,18 @@
 #   arm64-6.1  arm64-6.12            (Debian flavour "arm64", qemu-system-aarch64)
 #   armmp-6.1  armmp-lpae-6.1        (Debian armhf flavours, qemu-system-arm)
 #   armmp-6.12 armmp-lpae-6.12       (same, trixie)
-#   riscv64-6.12                     (not implemented yet: needs -kernel + OpenSBI)
+#   riscv64-6.12                     (Debian riscv64, qemu-system-riscv64 + OpenSBI)
 # series -> Debian suite: 6.1 = bookworm, 6.12 = trixie.
 # Without KERNEL_IDs, the "kernels:" list of CASE_DIR/case.yaml is used.
 #
-# The kernel, the DTB and a tiny boot stub are loaded with QEMU's generic loader
-# (-device loader); -kernel is never used, because QEMU's ARM boot code would
-# delete the DTB's /memory nodes and write its own.
+# ARM: the kernel, the DTB and a tiny boot stub are loaded with QEMU's generic
+# loader (-device loader); -kernel is never used, because QEMU's ARM boot code
+# would delete the DTB's /memory nodes and write its own.
+# riscv64: -bios OpenSBI fw_dynamic, -kernel Image, -dtb board.dtb. QEMU's riscv
+# code keeps the DTB's /memory, /memreserve/ and /reserved-memory (it only adds
+# /chosen/rng-seed) and places the DTB itself; OpenSBI then edits the tree (adds
+# its own reserved region). The addresses OpenSBI really used ("Domain0 Next
+# Address/Arg1") are checked against image_addr/dtb_addr of case.yaml.
 #
 # Environment:
 #   DTMEM_KERNEL_DIR_<ID with - and . as _>  unpacked package to use instead of
@@ -57,7 +62,8 @@ arch=$(yget arch)
 case $arch in
 arm64) def_cpu=cortex-a57 def_image=0x40200000 def_dtb=0x48000000 def_stub=0x40100000 ;;
 arm)   def_cpu=cortex-a15 def_image=0x43000000 def_dtb=0x44000000 def_stub=0x40100000 ;;
-*) die "$yaml: arch must be arm64 or arm (got '$arch')" ;;
+riscv64) def_cpu=rv64 def_image=0x80200000 def_dtb= def_stub= ;;
+*) die "$yaml: arch must be arm64, arm or riscv64 (got '$arch')" ;;
 esac
 machine=$(yget machine virt)
 cpu=$(yget cpu "$def_cpu")
@@ -68,6 +74,13 @@ image_addr=$(yget image_addr "$def_image")
 dtb_addr=$(yget dtb_addr "$def_dtb")
 stub_addr=$(yget stub_addr "$def_stub")
 extra_qemu=$(yget qemu_extra "")
+# riscv64 only: M-mode firmware (default: Debian package opensbi, generic fw_dynamic)
+firmware=$(yget firmware /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin)
+firmware_addr=$(yget firmware_addr 0x80000000)
+if [ "$arch" = riscv64 ]; then
+	[ -n "$dtb_addr" ] || die "$yaml: dtb_addr missing (where QEMU puts the DTB, see README)"
+	[ -f "$firmware" ] || die "firmware $firmware not found (Debian package opensbi)"
+fi
 
 if [ $# -eq 0 ]; then
 	# kernels: [a, b]  or  kernels: a b
@@ -138,7 +151,7 @@ make_stub() {
 		;;
 	esac
 }
-make_stub "$work/stub.bin"
+[ "$arch" = riscv64 ] || make_stub "$work/stub.bin"
 
 # --- kernels ----------------------------------------------------------------
 kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
@@ -173,6 +186,9 @@ trim() {
 	{ ptres = 0 }
 	pt && !/^memblock_(reserve|phys_alloc_range)/ { printf "# (%d early_pgtable_alloc page-table allocations of memblock=debug omitted)\n", pt; pt = 0 }
 	/^Linux version /                         { print; next }
+	/^OpenSBI v[0-9]/                         { print; next }
+	/^Firmware (Base|Size) /                  { print; next }
+	/^Domain0 (Region[0-9]+|Next Address|Next Arg1) / { print; next }
 	/^Machine model:/                         { print; next }
 	/^OF: (fdt|reserved mem):/                { print; next }
 	/^OF: translation of DMA address/         { print; next }
@@ -205,6 +221,7 @@ trim() {
 	/[Ff]ail/ && /[Mm]em|[Rr]eserv|[Aa]lloc|cma|CMA|DMA|dma|swiotlb|TLB|pool|region/ { print; next }
 	/^WARNING:/ || /^Kernel panic/ || /^Unable to handle/ || /^Internal error/ || /^BUG:/ { print; next }
 	/^Oops/                                   { print; next }
+	/^(epc| ra) : [A-Za-z_][A-Za-z0-9_.]*\+0x/ { print; next }   # riscv: where an Oops happened
 	memblock && (/^memblock/ || /^MEMBLOCK configuration/ || /^ (memory|reserved) (size|\.cnt)/ || /^ (memory|reserved)\[0x/) { print; next }
 	'
 }
@@ -212,6 +229,7 @@ trim() {
 case $arch in
 arm64) qemu=qemu-system-aarch64 ;;
 arm)   qemu=qemu-system-arm ;;
+riscv64) qemu=qemu-system-riscv64 ;;
 esac
 qemu_version=$("$qemu" --version | head -n1 | sed 's/^QEMU emulator version //')
 timeout_s=${RECORD_TIMEOUT:-60}
@@ -222,12 +240,14 @@ for id in "$@"; do
 	case $id in
 	arm64-*) [ "$arch" = arm64 ] || die "$case_name: $id is not an $arch kernel" ;;
 	armmp-*) [ "$arch" = arm ] || die "$case_name: $id is not an $arch kernel" ;;
+	riscv64-*) [ "$arch" = riscv64 ] || die "$case_name: $id is not an $arch kernel" ;;
 	*) die "$case_name: kernel id $id not supported by this recorder" ;;
 	esac
 	kdir=$(kernel_dir "$id")
-	img=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -n1)
-	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* in $kdir"
-	kver=${img##*/vmlinuz-}
+	# riscv64 ships boot/vmlinux-* (an uncompressed Image), the others vmlinuz-*
+	img=$(ls "$kdir"/boot/vmlinuz-* "$kdir"/boot/vmlinux-* 2>/dev/null | head -n1 || true)
+	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* or vmlinux-* in $kdir"
+	kver=${img##*/vmlinu[xz]-}
 	pkg="linux-image-$kver"
 	# Package version: from the SOURCE file of tools/debian-kernels.sh, from
 	# DEBIAN/control if the package was unpacked with it,
@@ -251,12 +271,18 @@ for id in "$@"; do
 	# printed the end of a panic. Normally panic=-1 resets the guest and
 	# -no-reboot makes QEMU exit by itself, but a panic inside setup_arch()
 	# comes before "panic=" is parsed and would just hang until the timeout.
+	if [ "$arch" = riscv64 ]; then
+		# no -append: the command line is /chosen/bootargs of the DTB
+		boot_args=(-bios "$firmware" -kernel "$img" -dtb "$work/board.dtb")
+	else
+		boot_args=(-device "loader,file=$img,addr=$image_addr,force-raw=on"
+			-device "loader,file=$work/board.dtb,addr=$dtb_addr,force-raw=on"
+			-device "loader,file=$work/stub.bin,addr=$stub_addr,force-raw=on"
+			-device "loader,addr=$stub_addr,cpu-num=0")
+	fi
 	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
-		-device "loader,file=$img,addr=$image_addr,force-raw=on" \
-		-device "loader,file=$work/board.dtb,addr=$dtb_addr,force-raw=on" \
-		-device "loader,file=$work/stub.bin,addr=$stub_addr,force-raw=on" \
-		-device "loader,addr=$stub_addr,cpu-num=0" \
+		"${boot_args[@]}" \
 		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1 &
 	qpid=$!
 	how=
@@ -296,6 +322,22 @@ for id in "$@"; do
 		pkgver=$(tr -d '\r' < "$raw" | sed -n 's/^.*Linux version .* Debian \([^ ]*\) .*$/\1 (from the banner)/p' | head -n1)
 		[ -n "$pkgver" ] || pkgver="(version unknown)"
 	fi
+	if [ "$arch" = riscv64 ]; then
+		fwpkg=$(dpkg -S "$(readlink -f "$firmware")" 2>/dev/null | head -n1 | cut -d: -f1 || true)
+		if [ -n "$fwpkg" ]; then
+			fw_desc="$(basename "$firmware") from Debian package $fwpkg $(dpkg-query -W -f '${Version}' "$fwpkg")"
+		else
+			fw_desc="$firmware"
+		fi
+		# What OpenSBI really handed to the kernel (its boot banner).
+		sbi_next=$(tr -d '\r' < "$raw" | sed -n 's/^Domain0 Next Address *: *0x0*\([0-9a-f]*\)$/0x\1/p' | head -n1)
+		sbi_arg1=$(tr -d '\r' < "$raw" | sed -n 's/^Domain0 Next Arg1 *: *0x0*\([0-9a-f]*\)$/0x\1/p' | head -n1)
+		sbi_next=${sbi_next:-unknown} sbi_arg1=${sbi_arg1:-unknown}
+		if [ $((image_addr)) -ne $((${sbi_next/unknown/-1})) ] || [ $((dtb_addr)) -ne $((${sbi_arg1/unknown/-1})) ]; then
+			echo "record.sh: $case_name $id: case.yaml says image $image_addr, dtb $dtb_addr but OpenSBI passed image $sbi_next, dtb $sbi_arg1; fix case.yaml" >&2
+			mismatch=1
+		fi
+	fi
 	out="$case_dir/$id.log"
 	{
 		echo "# case: $case_name"
@@ -305,7 +347,12 @@ for id in "$@"; do
 			echo "# package-note: $(sed -n 's/^note: *//p' "$kdir/SOURCE")"
 		fi
 		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp 1${extra_qemu:+ $extra_qemu}"
-		echo "# load: image $image_addr, dtb $dtb_addr, stub $stub_addr (generic loader, no -kernel)"
+		if [ "$arch" = riscv64 ]; then
+			echo "# firmware: $fw_desc at $firmware_addr (-bios)"
+			echo "# load: image $image_addr (-kernel), dtb $dtb_addr (-dtb, placed by QEMU); OpenSBI passed image $sbi_next, dtb $sbi_arg1"
+		else
+			echo "# load: image $image_addr, dtb $dtb_addr, stub $stub_addr (generic loader, no -kernel)"
+		fi
 		echo "# end: $end"
 		echo "# console: $(wc -l < "$raw") lines raw, trimmed to memory-related lines below"
 		trim "$memblock" < "$raw"
@@ -319,3 +366,4 @@ for id in "$@"; do
 	fi
 	echo "$case_name $id: $(grep -vc '^#' "$out") lines, $end"
 done
+[ -z "${mismatch:-}" ] || exit 3
