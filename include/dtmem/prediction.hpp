@@ -48,12 +48,16 @@ struct Prediction {
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
     std::vector<std::string> log;    // what this kernel prints, in its order and wording
     std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
+    // Beginnings of log lines this kernel prints that the prediction leaves out (see
+    // `unmodelled`); a comparison with a real log skips them.
+    std::vector<std::string> unpredicted_lines;
 };
 
 // The lines of a kernel log that dtmem predicts (zones, memory ranges, reserved memory,
 // CMA, swiotlb, NUMA node data), in order; everything else is dropped. Timestamps
 // ("[    0.000000] ") are removed first. Used to compare a prediction with a real boot.
-std::vector<std::string> predicted_lines(const std::vector<std::string>& log);
+std::vector<std::string> predicted_lines(const std::vector<std::string>& log,
+                                         const std::vector<std::string>& unpredicted = {});
 
 // Throws dtmem::Error when the tree cannot be booted at all (no RAM).
 Prediction predict_boot(const Tree& tree, const MemoryMap& map, const KernelProfile& profile,

@@ -586,6 +586,109 @@ private:
         }
     }
 
+    // calc_nr_kernel_pages() (mm/mm_init.c), at free_area_init(): free pages then.
+    void count_kernel_pages() {
+        u64 page = profile_.page_size;
+        for (const auto& [start, end] : memblock_.free_ranges(0, ~u64{0})) {
+            u64 first = align_up(start, page) / page, last = end / page;
+            if (first < last) nr_kernel_pages_ += last - first;
+        }
+    }
+
+    // Between dma_contiguous_reserve() and mem_init(): resources, the command line copies,
+    // the per-CPU first chunk and the dentry and inode hash tables. Modelled where the
+    // profile measured them (the swiotlb buffer of small boards goes below them).
+    void allocations_before_mem_init() {
+        if (!profile_.build.count("pcpu_unit_bytes")) {
+            prediction_.unmodelled.push_back("allocations between the default CMA area and swiotlb are not in this "
+                                             "profile; swiotlb assumes they fit above the CMA area");
+            return;
+        }
+        u64 page = profile_.page_size;
+        memblock_.alloc(build("resource_bytes_per_memory_region") * memblock_.memory().size(), 64);
+        u64 cmdline = inputs_.bootargs.value_or(std::string(map_.chosen.bootargs.value_or(""))).size() + 1;
+        memblock_.alloc(cmdline, 64);  // saved_command_line
+        memblock_.alloc(cmdline, 64);  // static_command_line
+        // pcpu_embed_first_chunk(): two temporary pages, the units, the chunk's metadata.
+        auto info = memblock_.alloc(page, page);
+        auto areas = memblock_.alloc(page, 64);
+        memblock_.alloc(build("pcpu_unit_bytes") * possible_cpus(), page);
+        memblock_.alloc(build("pcpu_metadata_bytes"), 64);
+        if (info) memblock_.free(*info, page);
+        if (areas) memblock_.free(*areas, page);
+        // alloc_large_system_hash(): dentry (scale 13) and inode (scale 14) caches.
+        for (u64 scale : {13, 14}) memblock_.alloc(hash_table_bytes(scale), 64);
+    }
+
+    u64 hash_table_bytes(u64 scale) const {
+        constexpr u64 kBucket = 8;  // sizeof(struct hlist_bl_head) / (struct hlist_head)
+        u64 page = profile_.page_size;
+        int page_shift = __builtin_ctzll(page);
+        u64 entries = align_up(nr_kernel_pages_, kMiB / page) >> (scale - page_shift);
+        if (entries * kBucket < page) entries = page / kBucket;
+        entries = round_up_pow2(entries);
+        u64 most = std::min<u64>((nr_kernel_pages_ * page >> 4) / kBucket, 0x80000000ULL);
+        entries = std::min(entries, most);
+        return kBucket << (63 - __builtin_clzll(entries));
+    }
+
+    // ---- swiotlb (kernel/dma/swiotlb.c swiotlb_init_remap(), 2.8) ----------------------
+
+    static constexpr u64 kSlabShift = 11;     // IO_TLB_SHIFT: 2 KiB slabs
+    static constexpr u64 kSegment = 128;      // IO_TLB_SEGSIZE
+    static constexpr u64 kMinSlabs = 512;     // IO_TLB_MIN_SLABS (1 MiB)
+
+    static u64 round_up_pow2(u64 v) { return v <= 1 ? 1 : u64{1} << (64 - __builtin_clzll(v - 1)); }
+
+    // num_possible_cpus(): the CPU nodes of the tree.
+    u64 possible_cpus() const {
+        u64 count = 0;
+        NodeId cpus = tree_.find_path("/cpus");
+        for (NodeId c = cpus == kNoNode ? kNoNode : tree_.first_child(cpus); c != kNoNode; c = tree_.next_sibling(c)) {
+            const Property* type = tree_.find_property(c, "device_type");
+            count += type && type->as_string() == "cpu" && tree_.is_available(c);
+        }
+        return std::max<u64>(count, 1);
+    }
+
+    // `needed`: the arch's addressing-limit test; `low_limit`: ARCH_LOW_ADDRESS_LIMIT.
+    void swiotlb(bool needed, u64 low_limit) {
+        if (!profile_.swiotlb) return;
+        u64 nslabs = (64 * kMiB) >> kSlabShift;  // IO_TLB_DEFAULT_SIZE
+        if (profile_.dma_bounce_unaligned_kmalloc && !needed) {
+            // 1 MiB per GiB of RAM for kmalloc() bouncing (swiotlb_adjust_size()).
+            u64 size = std::min(nslabs << kSlabShift, (memblock_.phys_mem_size() + 1023) / 1024);
+            size = align_up(size, u64{1} << kSlabShift);
+            nslabs = align_up(size >> kSlabShift, kSegment);
+            log(fmt::format("software IO TLB: SWIOTLB bounce buffer size adjusted to {}MB", size >> 20));
+            needed = true;
+        }
+        if (!needed) return;
+        // swiotlb_adjust_nareas() and round_up_default_nslabs()
+        u64 areas = round_up_pow2(possible_cpus());
+        log(fmt::format("software IO TLB: area num {}.", areas));
+        if (nslabs < kSegment * areas || (nslabs & (nslabs - 1))) {
+            nslabs = round_up_pow2(std::max(nslabs, kSegment * areas));
+            log(fmt::format("software IO TLB: SWIOTLB bounce buffer size roundup to {}MB", (nslabs << kSlabShift) >> 20));
+        }
+        u64 wanted = nslabs;
+        std::optional<u64> buffer;
+        for (;;) {
+            u64 bytes = align_up(nslabs << kSlabShift, profile_.page_size);
+            buffer = memblock_.alloc(bytes, profile_.page_size, 0, low_limit);  // memblock_alloc_low()
+            if (buffer) break;
+            log(fmt::format("software IO TLB: swiotlb_memblock_alloc: Failed to allocate {} bytes tlb structure", bytes));
+            if (nslabs <= kMinSlabs) return;
+            nslabs = align_up(nslabs >> 1, kSegment);
+        }
+        if (nslabs != wanted) {
+            log(fmt::format("software IO TLB: SWIOTLB bounce buffer size adjusted {} -> {} slabs", wanted, nslabs));
+        }
+        u64 bytes = nslabs << kSlabShift;
+        prediction_.swiotlb = Range{*buffer, bytes};
+        log(fmt::format("software IO TLB: mapped [mem {}-{}] ({}MB)", pa(*buffer), pa(*buffer + bytes), bytes >> 20));
+    }
+
     // ---- zones and the zone block (mm/mm_init.c free_area_init()) --------------------
 
     // Zone ends (exclusive) in kernel order; Device is always empty at boot. The kernel
@@ -655,8 +758,12 @@ private:
         // bootmem_init(): zone_sizes_init(), then dma_contiguous_reserve()
         u64 dma_limit = arm64_zones();
         log_zone_block();
+        count_kernel_pages();
         default_cma(dma_limit, memblock_.end_of_dram());
-        prediction_.unmodelled.push_back("swiotlb placement on arm64 is not predicted yet");
+        allocations_before_mem_init();
+        // mem_init(): the bounce buffer, needed when RAM reaches past the DMA limit.
+        bool needed = memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size;
+        swiotlb(needed, dma_limit - 1);
         activate_cma_areas();
     }
 
@@ -831,7 +938,14 @@ private:
         }
         if (restructured()) late_static_regions();
         activate_cma_areas();
-        if (profile_.lpae) prediction_.unmodelled.push_back("swiotlb placement on ARM LPAE is not predicted yet");
+        // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit. The buffer goes
+        // below lowmem allocations (page tables, per-CPU areas, hashes) that no boot could
+        // measure yet (memblock=debug prints nothing more on armhf).
+        if (profile_.lpae && profile_.swiotlb && memblock_.end_of_dram() / profile_.page_size > arm_dma_limit / profile_.page_size) {
+            prediction_.unmodelled.push_back("swiotlb: the kernel allocates a bounce buffer in lowmem; its address is not "
+                                             "predicted on 32-bit ARM");
+            prediction_.unpredicted_lines.push_back("software IO TLB: ");
+        }
     }
 
     // memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
@@ -973,6 +1087,7 @@ private:
     bool dt_default_cma_ = false;
     u64 static_count_ = 0;
     u64 phys_offset_ = 0;
+    u64 nr_kernel_pages_ = 0;
     u64 vmalloc_size_ = 240 * kMiB;  // the default vmalloc_size
     std::vector<Record> late_records_;
     std::set<NodeId> failed_to_reserve_;
@@ -980,12 +1095,12 @@ private:
 
 }  // namespace
 
-std::vector<std::string> predicted_lines(const std::vector<std::string>& log) {
+std::vector<std::string> predicted_lines(const std::vector<std::string>& log, const std::vector<std::string>& unpredicted) {
     static constexpr std::string_view kPrefixes[] = {
         "Zone ranges:", "  DMA ", "  DMA32 ", "  Normal ", "  HighMem ", "  Device ", "Early memory node ranges",
         "  node ", "Initmem setup node", "cma: ", "Reserved memory: ", "OF: reserved mem: ",
         "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "vmalloc area is too", "Ignoring RAM at",
-        "Consider using a HIGHMEM", "Ignoring memory", "Truncating memory", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
+        "Consider using a HIGHMEM", "Ignoring memory", "Truncating memory", "software IO TLB: ", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
         "Movable zone start", "  Node "};
     std::vector<std::string> lines;
     bool overlap_follows = false;
@@ -994,6 +1109,7 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log) {
         bool keep = overlap_follows;  // the second OVERLAP line has no prefix
         overlap_follows = line.ends_with("OVERLAP DETECTED!");
         for (std::string_view prefix : kPrefixes) keep |= line.starts_with(prefix);
+        for (const std::string& prefix : unpredicted) keep &= !line.starts_with(prefix);
         if (keep) lines.push_back(line);
     }
     return lines;

@@ -54,9 +54,10 @@ public:
     const std::vector<MemblockRegion>& memory() const { return memory_; }
     const std::vector<MemblockRegion>& reserved() const { return reserved_; }
 
-private:
+    // for_each_free_mem_range(): memory minus reserved, clamped to [start, end].
     std::vector<std::pair<u64, u64>> free_ranges(u64 start, u64 end) const;
 
+private:
     u64 page_size_;
     u64 phys_max_;
     std::vector<MemblockRegion> memory_;
