@@ -102,6 +102,60 @@ std::vector<std::uint8_t> apply_overlay(std::vector<std::uint8_t> base, std::vec
 
 }  // namespace
 
+std::optional<Firmware> parse_firmware(std::string_view text) {
+    Firmware firmware;
+    std::size_t at = text.find('@');
+    if (at != std::string_view::npos) {
+        auto base = parse_size(text.substr(at + 1));
+        if (!base) return std::nullopt;
+        firmware.base = *base;
+        text = text.substr(0, at);
+    }
+    if (text != "opensbi" && text != "opensbi-1.1") return std::nullopt;
+    return firmware;
+}
+
+// OpenSBI 1.1 lib/utils/fdt/fdt_fixup.c: fdt_fixups() grows the blob by 32 bytes
+// (fdt_cpu_fixup) and 1024 bytes (fdt_reserved_memory_fixup), creates /reserved-memory as
+// the root's first child when absent (cells copied from the root, empty ranges) and adds
+// mmode_resv0@<base> (reg in root cells, no no-map) as its first child.
+std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware) {
+    validate_fdt(blob);
+    auto fail = [](int rc) { throw Error(std::string("cannot apply the firmware's tree edits: ") + fdt_strerror(rc)); };
+    int size = static_cast<int>(fdt_totalsize(blob.data()));
+    blob.resize(static_cast<std::size_t>(size) + 32 + 1024);
+    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32); rc != 0) fail(rc);
+    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32 + 1024); rc != 0) fail(rc);
+    void* fdt = blob.data();
+    auto root_cells = [&](const char* name) {
+        int len = 0;
+        const void* value = fdt_getprop(fdt, 0, name, &len);
+        return value && len == 4 ? fdt32_ld(static_cast<const fdt32_t*>(value)) : 1u;
+    };
+    std::uint32_t address_cells = root_cells("#address-cells"), size_cells = root_cells("#size-cells");
+    int parent = fdt_path_offset(fdt, "/reserved-memory");
+    if (parent < 0) {
+        parent = fdt_add_subnode(fdt, 0, "reserved-memory");
+        if (parent < 0) fail(parent);
+        fdt_setprop_u32(fdt, parent, "#address-cells", address_cells);
+        fdt_setprop_u32(fdt, parent, "#size-cells", size_cells);
+        fdt_setprop(fdt, parent, "ranges", nullptr, 0);
+    }
+    std::string name = firmware.base >> 32
+                           ? fmt::format("mmode_resv0@{:x},{:x}", firmware.base >> 32, firmware.base & 0xffffffff)
+                           : fmt::format("mmode_resv0@{:x}", firmware.base);
+    int node = fdt_add_subnode(fdt, parent, name.c_str());
+    if (node < 0) fail(node);
+    std::vector<fdt32_t> reg;
+    auto put = [&](u64 value, std::uint32_t cells) {
+        for (std::uint32_t i = cells; i-- > 0;) reg.push_back(cpu_to_fdt32(i >= 2 ? 0 : static_cast<std::uint32_t>(value >> (32 * i))));
+    };
+    put(firmware.base, address_cells);
+    put(firmware.region_size, size_cells);
+    if (int rc = fdt_setprop(fdt, node, "reg", reg.data(), static_cast<int>(reg.size() * 4)); rc != 0) fail(rc);
+    return blob;
+}
+
 LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
     Bytes blob = detail::read_file(path);
     InputFormat format = is_dtb(blob) ? InputFormat::Dtb : InputFormat::Dts;
@@ -122,6 +176,7 @@ LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
         }
         blob = apply_overlay(std::move(blob), std::move(overlay), overlay_path);
     }
+    if (options.firmware) blob = apply_firmware(std::move(blob), *options.firmware);
     LoadedTree loaded{Tree::from_blob(std::move(blob)), format};
     if (format == InputFormat::Dts) {
         std::string_view text(reinterpret_cast<const char*>(annotated.data()), annotated.size());

@@ -2,16 +2,34 @@
 // map), then overlays applied with libfdt.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dtmem/tree.hpp"
 
 namespace dtmem {
 
+// Firmware that edits the tree before Linux sees it. OpenSBI (riscv M-mode firmware)
+// announces the memory it protects as a /reserved-memory child (kernel-semantics 4.4).
+struct Firmware {
+    std::string name = "opensbi";
+    std::string version = "1.1";  // Debian 12/13's opensbi package
+    u64 base = 0x80000000;        // where the firmware runs (fw_dynamic: start of RAM)
+    u64 region_size = 0x80000;    // the PMP region it reserves (512 KiB for fw_dynamic 1.1)
+};
+
+// Parses "opensbi", "opensbi-1.1", "opensbi@0x80000000"; nothing when unknown.
+std::optional<Firmware> parse_firmware(std::string_view text);
+
+// Applies the firmware's edits to a validated blob, as the firmware does (libfdt).
+std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware);
+
 struct LoadOptions {
     std::vector<std::string> include_dirs;  // -I for cpp and -i for dtc
     std::vector<std::string> overlays;      // .dtbo (or overlay DTS) files, applied in order
+    std::optional<Firmware> firmware;       // applied after the overlays
     std::string dtc = "dtc";
     std::string cpp = "cpp";
 };

@@ -72,8 +72,7 @@ public:
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
             case Arch::Arm: boot_arm(); break;
-            default:
-                throw Error(fmt::format("the boot model for {} is not written yet", arch_name(profile_.arch)));
+            case Arch::Riscv64: boot_riscv64(); break;
         }
         return std::move(prediction_);
     }
@@ -93,6 +92,10 @@ private:
     std::string name(NodeId node) const { return std::string(tree_.name(node)); }
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
     u64 build(const std::string& name) const { return static_cast<u64>(profile_.build_number(name)); }
+    u64 optional_build(const std::string& name) const {
+        auto it = profile_.build.find(name);
+        return it == profile_.build.end() ? 0 : static_cast<u64>(it->second);
+    }
 
     // Default load addresses: arm64 Image at RAM + 2 MiB, DTB at RAM + 128 MiB; ARM zImage
     // at RAM + 48 MiB, DTB at RAM + 64 MiB (where the recorded boots put them).
@@ -103,10 +106,19 @@ private:
         assume(fmt::format("kernel loaded at {} (RAM start + {}); give --load kernel=ADDR", hex(address), human_size(offset)));
         return address;
     }
+    // riscv: where QEMU virt puts it (riscv_compute_fdt_addr(): the top 2 MiB block below
+    // min(end of the first bank, 3 GiB)).
     u64 dtb_address() {
         if (inputs_.dtb_address) return *inputs_.dtb_address;
+        const Range& first = map_.ram.front().range;
+        if (profile_.arch == Arch::Riscv64) {
+            u64 top = first.start < 3 * kGiB ? std::min(first.start + first.size, 3 * kGiB) : first.start + first.size;
+            u64 address = align_down(top - tree_.blob().size(), 2 * kMiB);
+            assume(fmt::format("DTB loaded at {} (where QEMU virt puts it); give --load dtb=ADDR", hex(address)));
+            return address;
+        }
         u64 offset = profile_.arch == Arch::Arm ? 64 * kMiB : 128 * kMiB;
-        u64 address = map_.ram.front().range.start + offset;
+        u64 address = first.start + offset;
         assume(fmt::format("DTB loaded at {} (RAM start + {}); give --load dtb=ADDR", hex(address), human_size(offset)));
         return address;
     }
@@ -651,11 +663,20 @@ private:
         return std::max<u64>(count, 1);
     }
 
+    // DMA_BOUNCE_UNALIGNED_KMALLOC only bounces where DMA is not cache-coherent: always on
+    // arm64; on riscv only when a hart has Zicbom (riscv_noncoherent_supported(), 4.6).
+    bool bounces_kmalloc() {
+        if (profile_.arch != Arch::Riscv64) return true;
+        assume("riscv harts without Zicbom (coherent DMA, as QEMU virt): no kmalloc bounce buffer");
+        return false;
+    }
+
     // `needed`: the arch's addressing-limit test; `low_limit`: ARCH_LOW_ADDRESS_LIMIT.
     void swiotlb(bool needed, u64 low_limit) {
         if (!profile_.swiotlb) return;
-        u64 nslabs = (64 * kMiB) >> kSlabShift;  // IO_TLB_DEFAULT_SIZE
-        if (profile_.dma_bounce_unaligned_kmalloc && !needed) {
+        u64 nslabs = cmdline_.swiotlb_slabs.value_or((64 * kMiB) >> kSlabShift);  // IO_TLB_DEFAULT_SIZE
+        needed |= cmdline_.swiotlb_force;
+        if (profile_.dma_bounce_unaligned_kmalloc && !needed && !cmdline_.swiotlb_slabs && bounces_kmalloc()) {
             // 1 MiB per GiB of RAM for kmalloc() bouncing (swiotlb_adjust_size()).
             u64 size = std::min(nslabs << kSlabShift, (memblock_.phys_mem_size() + 1023) / 1024);
             size = align_up(size, u64{1} << kSlabShift);
@@ -948,6 +969,105 @@ private:
         }
     }
 
+
+    // ---- riscv64 (arch/riscv/kernel/setup.c, arch/riscv/mm/init.c; section 4) ----------
+
+    // create_linear_mapping_page_table() and create_kernel_page_table(): page-table pages
+    // for the linear map (sv57 as on QEMU virt: P4D, PUD, PMD, PTE levels), the KFENCE pool
+    // mapped with pages, and the kernel mapping's own P4D, PUD and PMD tables.
+    u64 riscv_page_tables(u64 ram_base, u64 kernel, u64 kernel_end, std::optional<u64> kfence) {
+        std::set<u64> p4d, pud, pmd, pte;
+        auto map = [&](u64 start, u64 end, u64 fixed) {
+            for (u64 pa = start; pa < end;) {
+                u64 va = pa - ram_base;  // PAGE_OFFSET is aligned far beyond a PUD
+                u64 size = fixed;
+                if (!size) {  // best_map_size()
+                    size = profile_.page_size;
+                    if (pa % kGiB == 0 && va % kGiB == 0 && end - pa >= kGiB) {
+                        size = kGiB;
+                    } else if (pa % (2 * kMiB) == 0 && va % (2 * kMiB) == 0 && end - pa >= 2 * kMiB) {
+                        size = 2 * kMiB;
+                    }
+                }
+                p4d.insert(va >> 48);
+                pud.insert(va >> 39);
+                if (size < kGiB) pmd.insert(va >> 30);
+                if (size < 2 * kMiB) pte.insert(va >> 21);
+                pa += size;
+            }
+        };
+        // The kernel image and the KFENCE pool are marked NOMAP while the banks are mapped.
+        memblock_.mark_nomap(kernel, kernel_end - kernel, true);
+        if (kfence) memblock_.mark_nomap(*kfence, build("kfence_pool_bytes"), true);
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (!r.nomap) map(std::max(r.base, ram_base), r.end(), 0);
+        }
+        map(kernel, kernel_end, 0);
+        memblock_.mark_nomap(kernel, kernel_end - kernel, false);
+        if (kfence) {
+            map(*kfence, *kfence + build("kfence_pool_bytes"), profile_.page_size);
+            memblock_.mark_nomap(*kfence, build("kfence_pool_bytes"), false);
+        }
+        return p4d.size() + pud.size() + pmd.size() + pte.size() + build("kernel_mapping_tables");
+    }
+
+    void boot_riscv64() {
+        if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
+            log(fmt::format("Machine model: {}", *model->as_string()));
+        }
+        scan_memory(0, ~u64{0});
+        u64 page = profile_.page_size;
+        // setup_bootmem()
+        if (!cmdline_.mem.empty()) {
+            u64 limit = align_down(cmdline_.mem.back().size, page);
+            log(fmt::format("Memory limited to {}MB", limit >> 20));
+            u64 remaining = limit, cut = ~u64{0};  // memblock_enforce_memory_limit()
+            for (const detail::MemblockRegion& r : memblock_.memory()) {
+                if (r.size >= remaining) {
+                    cut = r.base + remaining;
+                    break;
+                }
+                remaining -= r.size;
+            }
+            if (cut != ~u64{0}) {
+                memblock_.remove(cut, ~u64{0} - cut);
+                memblock_.free(cut, ~u64{0} - cut);
+            }
+        }
+        u64 kernel = kernel_address();
+        u64 image_size = inputs_.kernel_image_size.value_or(build("image_size"));
+        u64 kernel_end = align_up(kernel + image_size, build("kernel_reserve_end_alignment"));
+        memblock_.reserve(kernel, kernel_end - kernel);
+        u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);  // phys_ram_base
+        u64 end = memblock_.end_of_dram();
+        u64 dma32_limit = std::min(k4GiB, align_down(end, page));
+        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        scan_reserved_memory();
+        memblock_.reserve(dtb_address(), tree_.blob().size());  // only now (4.3)
+        default_cma(dma32_limit, end);
+
+        // setup_vm_final()
+        std::optional<u64> kfence;
+        if (profile_.has("CONFIG_KFENCE")) kfence = memblock_.alloc_range(build("kfence_pool_bytes"), page, 0, ~u64{0});
+        u64 tables = riscv_page_tables(ram_base, kernel, kernel_end, kfence);
+        for (u64 i = 0; i < tables; ++i) memblock_.alloc_range(page, page, 0, ~u64{0});
+        assume("sv57 page tables (QEMU virt harts)");
+
+        // unflatten_device_tree(), then misc_mem_init()
+        u64 entries = reserved_mem_array_entries();
+        if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
+        late_static_regions();
+        memblock_.alloc(unflattened_size(), 8);
+        numa_and_sparse();
+        std::vector<std::pair<std::string, u64>> ends = {{"DMA32", dma32_limit}, {"Normal", end}};
+        set_zones(ends);
+        log_zone_block();
+        count_kernel_pages();
+        activate_cma_areas();
+        allocations_before_mem_init();
+        swiotlb(end / page > dma32_limit / page, build("arch_low_address_limit"));
+    }
+
     // memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
     void mem_limit_remove_map(u64 limit) {
         u64 remaining = limit, cut = memblock_.end_of_dram();
@@ -984,11 +1104,16 @@ private:
         }
         memblock_.alloc(unflattened_size(), 8);
 
-        // bootmem_init(): NUMA (one faked node), then the sparse memory model.
+        numa_and_sparse();
+    }
+
+    // arch_numa_init() with one faked node, NODE_DATA, then sparse_init() (2.7.1, 4.5).
+    void numa_and_sparse() {
+        u64 page = profile_.page_size;
         if (!at_least(6, 12)) log("NUMA: No NUMA configuration found");
         log(fmt::format("NUMA: Faking a node at [mem {}-{}]", pa(memblock_.start_of_dram()),
                         pa(memblock_.end_of_dram() - 1)));
-        if (u64 distance = build("numa_distance_bytes")) memblock_.alloc(distance, page);  // numa_alloc_distance()
+        if (optional_build("numa_distance_bytes")) memblock_.alloc(build("numa_distance_bytes"), page);
         u64 node_data_size = build("sizeof_pg_data_t");
         auto node_data = memblock_.alloc(node_data_size, 64);
         if (node_data) {
@@ -996,7 +1121,7 @@ private:
             log(at_least(6, 12) ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data, last)
                                 : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data, last));
         }
-        if (u64 cpumask = build("bootmem_cpumask_bytes")) memblock_.alloc(cpumask, 64);  // alloc_bootmem_cpumask_var()
+        if (optional_build("bootmem_cpumask_bytes")) memblock_.alloc(build("bootmem_cpumask_bytes"), 64);
         memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
         u64 section = build("section_size_bytes");
         std::set<u64> sections, roots;
@@ -1011,11 +1136,12 @@ private:
         if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
         // sparse_buffer_init(): one block for every section's struct pages.
         u64 memmap = build("memmap_bytes_per_section");
-        memblock_.alloc(memmap * sections.size(), memmap, memblock_.start_of_dram());
+        u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);
+        memblock_.alloc(memmap * sections.size(), memmap, ram_base);
         // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
         u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
         u64 tables = build("vmemmap_early_pages") + (span - 1) / (64 * kGiB);
-        for (u64 i = 0; i < tables; ++i) memblock_.alloc(page, page, memblock_.start_of_dram());
+        for (u64 i = 0; i < tables; ++i) memblock_.alloc(page, page, ram_base);
     }
 
     // __unflatten_device_tree(): the size unflatten_dt_nodes() measures (2.7.1, U).
@@ -1024,11 +1150,14 @@ private:
         u64 property_size = build("sizeof_property");
         u64 total = 0;
         auto alloc = [&total](u64 size, u64 align) { total = align_up(total, align) + size; };
+        NodeId chosen = tree_.find_path("/chosen");
         for (NodeId node = 0; node < tree_.node_count(); ++node) {
             std::string_view node_name = tree_.name(node);
             alloc(node_size + node_name.size() + 1, 8);
             bool has_name = false;
             for (const Property& p : tree_.properties(node)) {
+                // early_init_dt_scan_chosen() NOPs the rng-seed out of the blob once used.
+                if (node == chosen && p.name == "rng-seed" && !p.value.empty()) continue;
                 has_name |= p.name == "name";
                 alloc(property_size, 8);
             }

@@ -66,6 +66,14 @@ CommandLine parse_command_line(std::string_view bootargs) {
             line.cma = cma;
         } else if (key == "vmalloc") {
             line.vmalloc = memparse(value).first;
+        } else if (key == "swiotlb") {  // kernel/dma/swiotlb.c setup_io_tlb_npages()
+            if (!value.empty() && std::isdigit(static_cast<unsigned char>(value[0]))) {
+                auto [slabs, used] = memparse(value);
+                line.swiotlb_slabs = (slabs + 127) / 128 * 128;
+                value.remove_prefix(used);
+            }
+            line.swiotlb_force = value.find("force") != std::string_view::npos &&
+                                 value.find("noforce") == std::string_view::npos;
         } else if (key == "movable_node") {
             line.movable_node = true;
         }

@@ -24,6 +24,8 @@ struct CommandLine {
     std::vector<MemParameter> mem;        // every mem= (arm64/riscv use the last as an amount)
     std::optional<CmaParameter> cma;      // cma=
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
+    std::optional<u64> swiotlb_slabs;     // swiotlb=<slabs>, rounded up to IO_TLB_SEGSIZE
+    bool swiotlb_force = false;           // swiotlb=…,force
     bool movable_node = false;
 };
 
