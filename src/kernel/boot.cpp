@@ -598,12 +598,28 @@ private:
         }
     }
 
-    // calc_nr_kernel_pages() (mm/mm_init.c), at free_area_init(): free pages then.
+    // nr_kernel_pages, which sizes the boot-time hash tables. 6.12: calc_nr_kernel_pages()
+    // counts free pages at free_area_init(); 6.1: free_area_init_core() adds each lowmem
+    // zone's present pages less its memory map.
     void count_kernel_pages() {
         u64 page = profile_.page_size;
-        for (const auto& [start, end] : memblock_.free_ranges(0, ~u64{0})) {
-            u64 first = align_up(start, page) / page, last = end / page;
-            if (first < last) nr_kernel_pages_ += last - first;
+        if (at_least(6, 12)) {
+            for (const auto& [start, end] : memblock_.free_ranges(0, ~u64{0})) {
+                u64 first = align_up(start, page) / page, last = end / page;
+                if (first < last) nr_kernel_pages_ += last - first;
+            }
+            return;
+        }
+        for (const Zone& zone : prediction_.zones) {
+            if (!zone.range || zone.name == "HighMem") continue;
+            u64 spanned = zone.range->size / page, present = 0;
+            for (const detail::MemblockRegion& r : memblock_.memory()) {
+                u64 start = std::max(r.base, zone.range->start), end = std::min(r.end(), zone.range->start + zone.range->size);
+                if (start < end) present += (end - start) / page;
+            }
+            u64 counted = spanned > present + (present >> 4) ? present : spanned;  // calc_memmap_size()
+            u64 memmap = align_up(counted * build("sizeof_struct_page"), page) / page;
+            if (present > memmap) nr_kernel_pages_ += present - memmap;
         }
     }
 
@@ -735,6 +751,16 @@ private:
                            : fmt::format("  {:<8} empty", zone.name));
         }
         log("Movable zone start for each node");
+        // find_zone_movable_pfns_for_nodes(): with movable_node, from the lowest hotpluggable
+        // range, rounded up to MAX_ORDER_NR_PAGES (4 MiB).
+        if (cmdline_.movable_node && !at_least(6, 12) && profile_.arch == Arch::Arm64) {
+            for (const detail::MemblockRegion& r : memblock_.memory()) {
+                if (!r.hotplug) continue;
+                prediction_.movable_start = align_up(r.base, 4 * kMiB);
+                log(fmt::format("  Node 0: {:#018x}", *prediction_.movable_start));
+                break;
+            }
+        }
         log("Early memory node ranges");
         u64 page = profile_.page_size;
         for (const detail::MemblockRegion& r : memblock_.memory()) {
@@ -750,6 +776,8 @@ private:
     // ---- arm64 (arch/arm64/kernel/setup.c setup_arch(), arch/arm64/mm/init.c) ------
 
     void boot_arm64() {
+        // memblock skips hotpluggable memory while movable_node is in force (5.2).
+        memblock_.set_skip_hotplug(cmdline_.movable_node);
         if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
             log(fmt::format("Machine model: {}", *model->as_string()));
         }
@@ -1107,9 +1135,20 @@ private:
         numa_and_sparse();
     }
 
+    bool has_hotplug_memory() const {
+        return std::any_of(memblock_.memory().begin(), memblock_.memory().end(), [](const auto& r) { return r.hotplug; });
+    }
+
     // arch_numa_init() with one faked node, NODE_DATA, then sparse_init() (2.7.1, 4.5).
     void numa_and_sparse() {
         u64 page = profile_.page_size;
+        if (at_least(6, 12) && has_hotplug_memory()) {
+            // mm/numa_memblks.c numa_memblks_init() clears every hotplug flag on DT systems.
+            memblock_.clear_hotplug();
+            if (cmdline_.movable_node) prediction_.notes.push_back("movable_node: this kernel clears the hotpluggable flag at NUMA init, so "
+                                        "there is no ZONE_MOVABLE and the hotpluggable bank receives NODE_DATA and "
+                                        "the memory map (it can never be offlined)");
+        }
         if (!at_least(6, 12)) log("NUMA: No NUMA configuration found");
         log(fmt::format("NUMA: Faking a node at [mem {}-{}]", pa(memblock_.start_of_dram()),
                         pa(memblock_.end_of_dram() - 1)));

@@ -101,6 +101,11 @@ void Memblock::mark_hotplug(u64 base, u64 size) {
     merge(memory_);
 }
 
+void Memblock::clear_hotplug() {
+    for (MemblockRegion& r : memory_) r.hotplug = false;
+    merge(memory_);
+}
+
 void Memblock::cap(u64 base, u64 size) {
     if (size == 0 || memory_.empty()) return;
     isolate(memory_, base, size);

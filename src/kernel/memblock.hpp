@@ -31,6 +31,7 @@ public:
     void free(u64 base, u64 size);                // memblock_phys_free: drop from reserved
     void mark_nomap(u64 base, u64 size, bool on); // memblock_mark_nomap / clear_nomap
     void mark_hotplug(u64 base, u64 size);
+    void clear_hotplug();  // memblock_clear_hotplug(0, ULLONG_MAX)
     // memblock_cap_memory_range(base, size): keep only memory (NOMAP excepted) inside.
     void cap(u64 base, u64 size);
     void set_bottom_up(bool on) { bottom_up_ = on; }
