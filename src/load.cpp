@@ -115,17 +115,29 @@ std::optional<Firmware> parse_firmware(std::string_view text) {
     return firmware;
 }
 
-// OpenSBI 1.1 lib/utils/fdt/fdt_fixup.c: fdt_fixups() grows the blob by 32 bytes
-// (fdt_cpu_fixup) and 1024 bytes (fdt_reserved_memory_fixup), creates /reserved-memory as
-// the root's first child when absent (cells copied from the root, empty ranges) and adds
-// mmode_resv0@<base> (reg in root cells, no no-map) as its first child.
-std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware) {
-    validate_fdt(blob);
-    auto fail = [](int rc) { throw Error(std::string("cannot apply the firmware's tree edits: ") + fdt_strerror(rc)); };
-    int size = static_cast<int>(fdt_totalsize(blob.data()));
-    blob.resize(static_cast<std::size_t>(size) + 32 + 1024);
-    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32); rc != 0) fail(rc);
-    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32 + 1024); rc != 0) fail(rc);
+std::optional<BootReservation> parse_reservation(std::string_view text) {
+    std::size_t first = text.find(':');
+    if (first == std::string_view::npos) return std::nullopt;
+    std::size_t second = text.find(':', first + 1);
+    auto base = parse_size(text.substr(0, first));
+    auto size = parse_size(text.substr(first + 1, second == std::string_view::npos ? std::string_view::npos : second - first - 1));
+    if (!base || !size) return std::nullopt;
+    auto range = make_range(*base, *size);
+    if (!range) return std::nullopt;
+    BootReservation reservation{*range, "bootloader"};
+    if (second != std::string_view::npos) {
+        reservation.name = std::string(text.substr(second + 1));
+        if (reservation.name.empty() || reservation.name.find_first_of("/@ ") != std::string::npos) return std::nullopt;
+    }
+    return reservation;
+}
+
+namespace {
+
+// Adds `name`@base with `reg` under /reserved-memory (created like OpenSBI creates it),
+// as the first child: libfdt's fdt_add_subnode(), which firmware and bootloaders use.
+void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base_name, u64 base, u64 size) {
+    auto fail = [](int rc) { throw Error(std::string("cannot add a reserved region to the tree: ") + fdt_strerror(rc)); };
     void* fdt = blob.data();
     auto root_cells = [&](const char* name) {
         int len = 0;
@@ -141,18 +153,33 @@ std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const F
         fdt_setprop_u32(fdt, parent, "#size-cells", size_cells);
         fdt_setprop(fdt, parent, "ranges", nullptr, 0);
     }
-    std::string name = firmware.base >> 32
-                           ? fmt::format("mmode_resv0@{:x},{:x}", firmware.base >> 32, firmware.base & 0xffffffff)
-                           : fmt::format("mmode_resv0@{:x}", firmware.base);
+    std::string name = base >> 32 ? fmt::format("{}@{:x},{:x}", base_name, base >> 32, base & 0xffffffff)
+                                   : fmt::format("{}@{:x}", base_name, base);
     int node = fdt_add_subnode(fdt, parent, name.c_str());
     if (node < 0) fail(node);
     std::vector<fdt32_t> reg;
     auto put = [&](u64 value, std::uint32_t cells) {
         for (std::uint32_t i = cells; i-- > 0;) reg.push_back(cpu_to_fdt32(i >= 2 ? 0 : static_cast<std::uint32_t>(value >> (32 * i))));
     };
-    put(firmware.base, address_cells);
-    put(firmware.region_size, size_cells);
+    put(base, address_cells);
+    put(size, size_cells);
     if (int rc = fdt_setprop(fdt, node, "reg", reg.data(), static_cast<int>(reg.size() * 4)); rc != 0) fail(rc);
+}
+
+}  // namespace
+
+// OpenSBI 1.1 lib/utils/fdt/fdt_fixup.c: fdt_fixups() grows the blob by 32 bytes
+// (fdt_cpu_fixup) and 1024 bytes (fdt_reserved_memory_fixup), creates /reserved-memory as
+// the root's first child when absent (cells copied from the root, empty ranges) and adds
+// mmode_resv0@<base> (reg in root cells, no no-map) as its first child.
+std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware) {
+    validate_fdt(blob);
+    auto fail = [](int rc) { throw Error(std::string("cannot apply the firmware's tree edits: ") + fdt_strerror(rc)); };
+    int size = static_cast<int>(fdt_totalsize(blob.data()));
+    blob.resize(static_cast<std::size_t>(size) + 32 + 1024);
+    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32); rc != 0) fail(rc);
+    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32 + 1024); rc != 0) fail(rc);
+    add_reserved_child(blob, "mmode_resv0", firmware.base, firmware.region_size);
     return blob;
 }
 
@@ -177,6 +204,18 @@ LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
         blob = apply_overlay(std::move(blob), std::move(overlay), overlay_path);
     }
     if (options.firmware) blob = apply_firmware(std::move(blob), *options.firmware);
+    for (const BootReservation& r : options.reservations) {
+        validate_fdt(blob);
+        blob.resize(blob.size() + 1024);
+        if (int rc = fdt_open_into(blob.data(), blob.data(), static_cast<int>(blob.size())); rc != 0) {
+            throw Error(std::string("cannot add a reserved region to the tree: ") + fdt_strerror(rc));
+        }
+        add_reserved_child(blob, r.name, r.range.start, r.range.size);
+    }
+    if (!options.reservations.empty()) {  // a bootloader hands on a packed tree
+        fdt_pack(blob.data());
+        blob.resize(fdt_totalsize(blob.data()));
+    }
     LoadedTree loaded{Tree::from_blob(std::move(blob)), format};
     if (format == InputFormat::Dts) {
         std::string_view text(reinterpret_cast<const char*>(annotated.data()), annotated.size());

@@ -31,7 +31,8 @@ Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
     }
     Json cma = Json::array();
     for (const CmaArea& area : prediction.cma) {
-        cma.push_back({{"name", area.name}, {"base", hex(area.base)}, {"size", area.size}});
+        cma.push_back({{"name", area.name}, {"base", hex(area.base)}, {"size", area.size},
+                       {"exact", area.rests_on.empty()}, {"rests_on", area.rests_on}});
     }
     Json reserved = Json::array();
     for (const RegionOutcome& outcome : prediction.reserved) {
@@ -41,6 +42,8 @@ Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
             item["size"] = outcome.placed->size;
         }
         if (!outcome.error.empty()) item["error"] = outcome.error;
+        item["exact"] = outcome.rests_on.empty();
+        item["rests_on"] = outcome.rests_on;
         reserved.push_back(std::move(item));
     }
     Json ranges = Json::array();
@@ -56,6 +59,14 @@ Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
         {"cma", cma},
         {"reserved_memory", reserved},
         {"lowmem_end", prediction.lowmem_end ? Json(hex(*prediction.lowmem_end)) : Json(nullptr)},
+        {"movable_start", prediction.movable_start ? Json(hex(*prediction.movable_start)) : Json(nullptr)},
+        {"swiotlb", prediction.swiotlb ? Json{{"start", hex(prediction.swiotlb->start)},
+                                              {"end", hex(prediction.swiotlb->last())},
+                                              {"size", prediction.swiotlb->size},
+                                              {"exact", prediction.swiotlb_rests_on.empty()},
+                                              {"rests_on", prediction.swiotlb_rests_on}}
+                                       : Json(nullptr)},
+        {"notes", prediction.notes},
         {"log", prediction.log},
         {"unmodelled", prediction.unmodelled},
     };
@@ -74,19 +85,33 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction
                                       : "empty");
     }
     if (prediction.lowmem_end) out << fmt::format("  Lowmem ends at {} (HighMem above)\n", address(*prediction.lowmem_end));
+    bool any_default = false;
+    auto mark = [&any_default](const RestsOn& rests_on) {
+        any_default |= !rests_on.empty();
+        return rests_on.empty() ? "" : " *";
+    };
+    if (prediction.movable_start) out << fmt::format("  ZONE_MOVABLE from {}\n", address(*prediction.movable_start));
     out << "  CMA areas:" << (prediction.cma.empty() ? " none\n" : "\n");
     for (const CmaArea& area : prediction.cma) {
-        out << fmt::format("    {}-{}  {:<8}  {}\n", address(area.base), address(area.base + area.size - 1),
-                           human_size(area.size), area.name == "reserved" ? "default area" : area.name);
+        out << fmt::format("    {}-{}  {:<8}  {}{}\n", address(area.base), address(area.base + area.size - 1),
+                           human_size(area.size), area.name == "reserved" ? "default area" : area.name,
+                           mark(area.rests_on));
+    }
+    if (prediction.swiotlb) {
+        out << fmt::format("  swiotlb: {}-{}  {}{}\n", address(prediction.swiotlb->start),
+                           address(prediction.swiotlb->last()), human_size(prediction.swiotlb->size),
+                           mark(prediction.swiotlb_rests_on));
     }
     if (!prediction.reserved.empty()) out << "  /reserved-memory at boot:\n";
     for (const RegionOutcome& outcome : prediction.reserved) {
         std::string where = outcome.placed ? fmt::format("{}-{}  {:<8}", address(outcome.placed->start),
                                                          address(outcome.placed->last()), human_size(outcome.placed->size))
                                            : std::string(2 * digits + 17, ' ');
-        out << fmt::format("    {}  {}{}\n", where, tree.path(outcome.node),
+        out << fmt::format("    {}  {}{}{}\n", where, tree.path(outcome.node), mark(outcome.rests_on),
                            outcome.error.empty() ? "" : "  [" + outcome.error + "]");
     }
+    if (any_default) out << "  * rests on a default input (see \"assumes\"); exact once it is given\n";
+    for (const std::string& note : prediction.notes) out << "  note: " << note << '\n';
     for (const std::string& note : prediction.unmodelled) out << "  not predicted: " << note << '\n';
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dtmem/range.hpp"
 #include "dtmem/tree.hpp"
 
 namespace dtmem {
@@ -26,10 +27,21 @@ std::optional<Firmware> parse_firmware(std::string_view text);
 // Applies the firmware's edits to a validated blob, as the firmware does (libfdt).
 std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware);
 
+// Something the bootloader reserves in the tree it hands on (--reserve BASE:SIZE[:NAME]):
+// added as a mapped /reserved-memory child NAME@BASE, as OpenSBI adds its own.
+struct BootReservation {
+    Range range;
+    std::string name = "bootloader";
+};
+
+// Parses "BASE:SIZE[:NAME]"; nothing when malformed.
+std::optional<BootReservation> parse_reservation(std::string_view text);
+
 struct LoadOptions {
     std::vector<std::string> include_dirs;  // -I for cpp and -i for dtc
     std::vector<std::string> overlays;      // .dtbo (or overlay DTS) files, applied in order
     std::optional<Firmware> firmware;       // applied after the overlays
+    std::vector<BootReservation> reservations;  // applied last
     std::string dtc = "dtc";
     std::string cpp = "cpp";
 };

@@ -16,25 +16,35 @@ namespace dtmem {
 struct BootInputs {
     std::optional<std::string> bootargs;  // replaces /chosen/bootargs
     std::optional<u64> kernel_address;    // load address of the Image / zImage
-    std::optional<u64> kernel_image_size; // image_size (arm64 Image header)
+    std::optional<u64> kernel_image_size; // image_size (arm64 / riscv Image header)
     std::optional<u64> dtb_address;
+    std::optional<Range> initrd;          // replaces /chosen linux,initrd-start/-end
 };
+
+// image_size from an arm64 or riscv Image header (--kernel-image). Throws dtmem::Error
+// for other files, naming what they are (a zImage's header does not give it).
+u64 read_kernel_image_size(const std::string& path);
 
 struct Zone {
     std::string name;            // DMA, DMA32, Normal, HighMem, Device
     std::optional<Range> range;  // nothing = "empty"
 };
 
+// Which defaulted inputs an address depends on (empty: exact for the inputs given).
+using RestsOn = std::vector<std::string>;
+
 struct CmaArea {
     std::string name;  // "reserved" for the default area, else the DT node name
     u64 base = 0;
     u64 size = 0;
+    RestsOn rests_on;
 };
 
 struct RegionOutcome {
     NodeId node = kNoNode;
     std::optional<Range> placed;  // where it is (static: its first reg entry)
     std::string error;            // empty when it was reserved and initialised
+    RestsOn rests_on;
 };
 
 struct Prediction {
@@ -45,7 +55,10 @@ struct Prediction {
     std::vector<CmaArea> cma;
     std::vector<RegionOutcome> reserved;
     std::optional<Range> swiotlb;
+    RestsOn swiotlb_rests_on;
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
+    std::optional<u64> movable_start;  // ZONE_MOVABLE start (movable_node + hotpluggable memory)
+    std::vector<std::string> notes;  // what the kernel does that the user may not expect
     std::vector<std::string> log;    // what this kernel prints, in its order and wording
     std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
     // Beginnings of log lines this kernel prints that the prediction leaves out (see

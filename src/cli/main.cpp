@@ -32,9 +32,12 @@ struct MapCommand {
     dtmem::ProfileRequest profile;
     std::optional<std::string> bootargs;
     std::string load;
+    std::string firmware;
+    std::vector<std::string> reserve;
+    std::string kernel_image;
 };
 
-// --load kernel=ADDR,dtb=ADDR
+// --load kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE
 bool parse_load(const std::string& text, dtmem::BootInputs& inputs) {
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -42,6 +45,11 @@ bool parse_load(const std::string& text, dtmem::BootInputs& inputs) {
         rest = item.size() == rest.size() ? std::string_view{} : rest.substr(item.size() + 1);
         std::size_t equals = item.find('=');
         if (equals == std::string_view::npos) return false;
+        if (item.substr(0, equals) == "initrd") {
+            inputs.initrd = dtmem::parse_memory_bank(item.substr(equals + 1));
+            if (!inputs.initrd) return false;
+            continue;
+        }
         auto value = dtmem::parse_size(item.substr(equals + 1));
         if (!value) return false;
         if (item.substr(0, equals) == "kernel") {
@@ -75,26 +83,50 @@ int run_map(const MapCommand& command) {
     dtmem::BootInputs boot;
     boot.bootargs = command.bootargs;
     if (!parse_load(command.load, boot)) {
-        std::cerr << fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR\n", command.load);
+        std::cerr << fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE\n", command.load);
         return kExitInput;
+    }
+    dtmem::LoadOptions load_options;
+    load_options.include_dirs = command.include_dirs;
+    load_options.overlays = command.overlays;
+    for (const std::string& text : command.reserve) {
+        auto reservation = dtmem::parse_reservation(text);
+        if (!reservation) {
+            std::cerr << fmt::format("dtmem: error: --reserve {}: expected BASE:SIZE[:NAME]\n", text);
+            return kExitInput;
+        }
+        load_options.reservations.push_back(*reservation);
+    }
+    if (!command.firmware.empty() && command.firmware != "none") {
+        load_options.firmware = dtmem::parse_firmware(command.firmware);
+        if (!load_options.firmware) {
+            std::cerr << fmt::format("dtmem: error: --firmware {}: expected none, opensbi or opensbi@ADDR\n",
+                                     command.firmware);
+            return kExitInput;
+        }
     }
     std::string name = command.file == "-" ? "<stdin>" : command.file;
     try {
-        dtmem::LoadOptions load_options;
-        load_options.include_dirs = command.include_dirs;
-        load_options.overlays = command.overlays;
+        if (!command.kernel_image.empty()) boot.kernel_image_size = dtmem::read_kernel_image_size(command.kernel_image);
         dtmem::LoadedTree loaded = dtmem::load_tree(command.file, load_options);
         dtmem::MemoryMap map = dtmem::build_memory_map(loaded.tree, map_options);
-        dtmem::ReportInput input{name, loaded.format, command.overlays};
-        // The prediction needs RAM and a modelled architecture; the map stands without it.
         std::string assumed;
         dtmem::KernelProfile profile = dtmem::select_profile(command.profile, loaded.tree, assumed);
+        // riscv boots through M-mode firmware, which edits the tree: OpenSBI unless told.
+        if (profile.arch == dtmem::Arch::Riscv64 && command.firmware.empty() && !map.ram.empty()) {
+            load_options.firmware = dtmem::Firmware{};
+            load_options.firmware->base = map.ram.front().range.start;
+            loaded = dtmem::load_tree(command.file == "-" ? command.file : command.file, load_options);
+            map = dtmem::build_memory_map(loaded.tree, map_options);
+            assumed += fmt::format("{}firmware OpenSBI 1.1 at {} (give --firmware)", assumed.empty() ? "" : ", ",
+                                   dtmem::hex(load_options.firmware->base));
+        }
+        dtmem::ReportInput input{name, loaded.format, command.overlays};
+        // The prediction needs RAM; the map stands without it.
         std::optional<dtmem::Prediction> prediction;
         std::string no_prediction;
         if (map.ram.empty()) {
             no_prediction = "no prediction: the tree describes no RAM (give --memory)";
-        } else if (profile.arch == dtmem::Arch::Riscv64) {
-            no_prediction = "no prediction: the riscv64 boot model is not written yet";
         } else {
             prediction = dtmem::predict_boot(loaded.tree, map, profile, boot);
             if (!assumed.empty()) prediction->assumptions.insert(prediction->assumptions.begin(), assumed);
@@ -152,7 +184,13 @@ int main(int argc, char** argv) {
     map_app->add_option("--kernel-config", map.profile.config_file, "Predict for the kernel built with this .config")
         ->excludes("--kernel");
     map_app->add_option("--bootargs", map.bootargs, "Kernel command line, replacing /chosen/bootargs");
-    map_app->add_option("--load", map.load, "Where the bootloader put the kernel and the DTB: kernel=ADDR,dtb=ADDR");
+    map_app->add_option("--load", map.load,
+                        "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");
+    map_app->add_option("--kernel-image", map.kernel_image, "The kernel Image (arm64, riscv), for its image_size");
+    map_app->add_option("--firmware", map.firmware,
+                        "Firmware that edits the tree: none, opensbi, opensbi@ADDR (riscv64 default: opensbi)");
+    map_app->add_option("--reserve", map.reserve,
+                        "A region the bootloader reserves, BASE:SIZE[:NAME]; added to /reserved-memory; repeatable");
     map_app->add_option("--color", map.color, "Colour the text output")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();

@@ -2,6 +2,7 @@
 // step in the kernel's own order, on a model of memblock. Each step names the kernel
 // function it mirrors; section numbers refer to the team's kernel-semantics notes.
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -91,6 +92,13 @@ private:
     void log(std::string line) { prediction_.log.push_back(std::move(line)); }
     std::string name(NodeId node) const { return std::string(tree_.name(node)); }
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
+    u64 kernel_image_size() {
+        if (inputs_.kernel_image_size) return *inputs_.kernel_image_size;
+        u64 size = build("image_size");
+        assume(fmt::format("kernel image_size {} (the profile's Debian build; give --kernel-image)", hex(size)));
+        return size;
+    }
+    std::optional<Range> initrd() const { return inputs_.initrd ? inputs_.initrd : map_.chosen.initrd; }
     u64 build(const std::string& name) const { return static_cast<u64>(profile_.build_number(name)); }
     u64 optional_build(const std::string& name) const {
         auto it = profile_.build.find(name);
@@ -783,10 +791,7 @@ private:
         }
         scan_memory(0, ~u64{0});
         u64 kernel = kernel_address();
-        u64 image_size = inputs_.kernel_image_size.value_or(build("image_size"));
-        if (!inputs_.kernel_image_size) {
-            assume(fmt::format("kernel image_size {} from the profile's build", hex(image_size)));
-        }
+        u64 image_size = kernel_image_size();
         memblock_.reserve(dtb_address(), tree_.blob().size());  // setup_machine_fdt()
 
         // arm64_memblock_init()
@@ -796,7 +801,7 @@ private:
             mem_limit_remove_map(limit);
             memblock_.add(kernel, image_size);  // the kernel image is added back
         }
-        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
         // [6.1] [_stext, _end) starts 64 KiB into the image; [6.12] [_text, _end).
         u64 text_offset = build("image_reserve_start_offset");
         memblock_.reserve(kernel + text_offset, image_size - text_offset);
@@ -954,7 +959,7 @@ private:
         // arm_memblock_init()
         memblock_.reserve(phys_offset_ + build("kernel_reserve_start_offset"),
                           build("kernel_reserve_end_offset") - build("kernel_reserve_start_offset"));
-        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
         memblock_.reserve(phys_offset_ + build("page_directory_offset"), build("page_directory_bytes"));
         if (machine && (machine->reserve_hook == "omap_reserve" || machine->reserve_hook == "rx51_reserve")) {
             // omap_secure_ram_reserve_memblock(), omap_barrier_reserve_memblock()
@@ -1063,13 +1068,13 @@ private:
             }
         }
         u64 kernel = kernel_address();
-        u64 image_size = inputs_.kernel_image_size.value_or(build("image_size"));
+        u64 image_size = kernel_image_size();
         u64 kernel_end = align_up(kernel + image_size, build("kernel_reserve_end_alignment"));
         memblock_.reserve(kernel, kernel_end - kernel);
         u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);  // phys_ram_base
         u64 end = memblock_.end_of_dram();
         u64 dma32_limit = std::min(k4GiB, align_down(end, page));
-        if (map_.chosen.initrd) memblock_.reserve(map_.chosen.initrd->start, map_.chosen.initrd->size);
+        if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
         scan_reserved_memory();
         memblock_.reserve(dtb_address(), tree_.blob().size());  // only now (4.3)
         default_cma(dma32_limit, end);
@@ -1283,8 +1288,87 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log, co
     return lines;
 }
 
+namespace {
+
+// Marks every placed address that moves when a defaulted input moves: the prediction is
+// re-run with each default shifted by 2 MiB and the addresses compared.
+void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& map, const KernelProfile& profile,
+                   const BootInputs& inputs) {
+    const Prediction& base = prediction;
+    std::vector<std::pair<std::string, BootInputs>> variants;
+    u64 ram_start = map.ram.front().range.start;
+    auto shifted = [&](std::optional<u64> given, u64 fallback) { return given.value_or(fallback) + 2 * kMiB; };
+    if (!inputs.kernel_address) {
+        BootInputs v = inputs;
+        v.kernel_address = shifted(std::nullopt, ram_start + (profile.arch == Arch::Arm ? 48 : 2) * kMiB);
+        variants.push_back({"the kernel's load address (default)", v});
+    }
+    if (!inputs.dtb_address) {
+        BootInputs v = inputs;
+        for (const std::string& a : base.assumptions) {
+            if (a.starts_with("DTB loaded at ")) v.dtb_address = *parse_size(a.substr(14, a.find(' ', 14) - 14)) - 2 * kMiB;
+        }
+        if (v.dtb_address) variants.push_back({"the DTB's load address (default)", v});
+    }
+    if (!inputs.kernel_image_size && profile.arch != Arch::Arm) {
+        BootInputs v = inputs;
+        v.kernel_image_size = static_cast<u64>(profile.build_number("image_size")) + 2 * kMiB;
+        variants.push_back({"the kernel image size (the profile's build)", v});
+    }
+    for (auto& [name, variant] : variants) {
+        Prediction other;
+        try {
+            other = BootSimulation(tree, map, profile, variant).run();
+        } catch (const Error&) {
+            continue;  // the variant does not boot at all; nothing to compare
+        }
+        for (CmaArea& area : prediction.cma) {
+            auto same = std::find_if(other.cma.begin(), other.cma.end(), [&](const CmaArea& o) {
+                return o.name == area.name && o.base == area.base && o.size == area.size;
+            });
+            if (same == other.cma.end()) area.rests_on.push_back(name);
+        }
+        for (RegionOutcome& region : prediction.reserved) {
+            auto same = std::find_if(other.reserved.begin(), other.reserved.end(), [&](const RegionOutcome& o) {
+                return o.node == region.node && o.placed == region.placed && o.error == region.error;
+            });
+            if (same == other.reserved.end()) region.rests_on.push_back(name);
+        }
+        if (prediction.swiotlb != other.swiotlb) prediction.swiotlb_rests_on.push_back(name);
+    }
+}
+
+}  // namespace
+
 Prediction predict_boot(const Tree& tree, const MemoryMap& map, const KernelProfile& profile, const BootInputs& inputs) {
-    return BootSimulation(tree, map, profile, inputs).run();
+    Prediction prediction = BootSimulation(tree, map, profile, inputs).run();
+    mark_defaults(prediction, tree, map, profile, inputs);
+    return prediction;
+}
+
+u64 read_kernel_image_size(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file) throw Error(fmt::format("--kernel-image {}: cannot open it", path));
+    std::uint8_t header[64] = {};
+    std::size_t got = std::fread(header, 1, sizeof header, file);
+    std::fclose(file);
+    auto le = [&](int at, int bytes) {
+        u64 v = 0;
+        for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | header[at + i];
+        return v;
+    };
+    if (got < 64) throw Error(fmt::format("--kernel-image {}: too short for a kernel image header", path));
+    if (header[0] == 0x1f && header[1] == 0x8b) {
+        throw Error(fmt::format("--kernel-image {}: a gzip file; give the uncompressed Image (zcat it)", path));
+    }
+    // arm64 Documentation/arch/arm64/booting.rst: magic "ARM\x64" at 56; riscv
+    // Documentation/arch/riscv/boot-image-header.rst: "RSC\x05" at 56.
+    if (le(56, 4) == 0x644d5241 || le(56, 4) == 0x05435352) return le(16, 8);
+    if (le(0x24, 4) == 0x016f2818) {
+        throw Error(fmt::format("--kernel-image {}: an ARM zImage, whose header does not give the size of the "
+                                "kernel it unpacks; the profile's reservation is used", path));
+    }
+    throw Error(fmt::format("--kernel-image {}: not an arm64 or riscv Image (no header magic)", path));
 }
 
 }  // namespace dtmem
