@@ -27,6 +27,10 @@ check() {
   if "$@"; then passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
 }
 
+# A riscv Image header (Documentation/arch/riscv/boot-image-header.rst): image_size at 16,
+# magic2 "RSC\x05" at 56; 0x1e6b000 bytes, as Debian's 6.12 riscv64 kernel.
+{ printf '\0\0\0\0\0\0\0\0\0\0\x20\0\0\0\0\0\0\xb0\xe6\x01\0\0\0\0'; head -c 32 /dev/zero; printf 'RSC\x05'; head -c 4 /dev/zero; } >"$work/riscv-Image"
+
 board=$top/boards/arm64-8g-two-banks
 cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$board" "$board/board.dts" 2>/dev/null |
   dtc -q -I dts -O dtb -@ -o "$work/board.dtb" -
@@ -98,6 +102,28 @@ expect kernel-config 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/k
   --kernel-config "$work/config" --format kernel-log
 check kernel-config-cma-size -- grep -qx 'cma: Reserved 32 MiB at 0x000000007e000000 on node -1' "$work/out"
 check kernel-config-no-dma32 -- sh -c "! grep -q 'DMA32' '$work/out'"
+
+# Inputs the tree cannot give.
+rv=$top/tests/kernel-cases/riscv64-rsv-dynamic-on-dtb
+expect riscv-default-firmware 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include"
+check riscv-firmware-assumed -- grep -q 'firmware OpenSBI 1.1 at 0x80000000' "$work/out"
+check riscv-firmware-region -- grep -q '/reserved-memory/mmode_resv0@80000000' "$work/out"
+expect riscv-no-firmware 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include" --firmware none
+check riscv-no-firmware-region -- sh -c "! grep -q mmode_resv0 '$work/out'"
+expect bad-firmware 2 "--firmware uboot: expected none, opensbi" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include" --firmware uboot
+expect reserve 0 "" -- "$dtmem" map "$work/board.dtb" --reserve 0x50000000:2M:spin-table --format json
+check reserve-region -- grep -q '"node": "/reserved-memory/spin-table@50000000"' "$work/out"
+expect bad-reserve 2 "--reserve 0x50000000: expected BASE:SIZE" -- "$dtmem" map "$work/board.dtb" --reserve 0x50000000
+# A no-map carve-out fails where the DTB was assumed to be: that outcome rests on the
+# default; with the addresses given, every placement is exact.
+over_dtb=$top/tests/kernel-cases/arm64-rsv-nomap-over-dtb
+expect rests-on-default 0 "" -- "$dtmem" map "$over_dtb/board.dts" -I "$top/tests/kernel-cases/include" --format json
+check rests-on-dtb -- grep -q '"the DTB.s load address (default)"' "$work/out"
+expect exact-when-given 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include" --format json \
+  --load kernel=0x80200000,dtb=0x9fe00000 --kernel-image "$work/riscv-Image"
+check exact-no-rests-on -- sh -c "! grep -q 'load address (default)' '$work/out'"
+expect initrd 0 "" -- "$dtmem" map "$work/board.dtb" --load initrd=0x60000000:16M --format kernel-log
+expect bad-image 2 "not an arm64 or riscv Image" -- "$dtmem" map "$work/board.dtb" --kernel-image "$work/board.dtb"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
