@@ -128,8 +128,12 @@ int run_map(const MapCommand& command) {
         if (map.ram.empty()) {
             no_prediction = "no prediction: the tree describes no RAM (give --memory)";
         } else {
-            prediction = dtmem::predict_boot(loaded.tree, map, profile, boot);
-            if (!assumed.empty()) prediction->assumptions.insert(prediction->assumptions.begin(), assumed);
+            try {
+                prediction = dtmem::predict_boot(loaded.tree, map, profile, boot);
+                if (!assumed.empty()) prediction->assumptions.insert(prediction->assumptions.begin(), assumed);
+            } catch (const dtmem::Error& e) {  // e.g. a profile whose build was never measured
+                no_prediction = std::string("no prediction: ") + e.what();
+            }
         }
         if (command.format == "kernel-log") {
             if (!prediction) throw dtmem::Error(no_prediction);
