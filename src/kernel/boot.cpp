@@ -1117,17 +1117,12 @@ private:
     // The allocations between the reserved-memory scan and dma_contiguous_reserve() (2.7.1).
     void arm64_early_allocations() {
         u64 page = profile_.page_size;
-        // paging_init(): one page-table page at a time.
-        std::set<u64> blocks, gigs, tera;
-        for (const detail::MemblockRegion& r : memblock_.memory()) {
-            if (r.nomap) continue;
-            for (u64 b = r.base / (2 * kMiB); b <= (r.end() - 1) / (2 * kMiB); ++b) blocks.insert(b);
-            for (u64 g = r.base / kGiB; g <= (r.end() - 1) / kGiB; ++g) gigs.insert(g);
-            for (u64 t = r.base / (512 * kGiB); t <= (r.end() - 1) / (512 * kGiB); ++t) tera.insert(t);
-        }
-        long pages = static_cast<long>(blocks.size() + gigs.size() + (tera.size() - 1)) +
+        // paging_init(): one page-table page per 2 MiB block (B) and per 1 GiB (G) of mapped
+        // memory, one per further 512 GiB, plus the build's constant; one page at a time.
+        u64 blocks = units_touched(2 * kMiB, false), gigs = units_touched(kGiB, false);
+        long pages = static_cast<long>(blocks + gigs + units_touched(512 * kGiB, false) - 1) +
                      static_cast<long>(profile_.build_number("page_table_constant"));
-        for (long i = 0; i < pages; ++i) memblock_.alloc_range(page, page, 0, memblock_.current_limit());
+        memblock_.alloc_pages(static_cast<u64>(std::max(pages, 0L)), page, memblock_.current_limit());
 
         // unflatten_device_tree()
         if (restructured()) {
@@ -1138,6 +1133,18 @@ private:
         memblock_.alloc(unflattened_size(), 8);
 
         numa_and_sparse();
+    }
+
+    // How many `unit`-aligned blocks memory touches (NOMAP memory too when `with_nomap`).
+    u64 units_touched(u64 unit, bool with_nomap) const {
+        u64 count = 0, last = ~u64{0};
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (r.nomap && !with_nomap) continue;
+            u64 first = r.base / unit, final = (r.end() - 1) / unit;
+            count += final - first + 1 - (first == last ? 1 : 0);
+            last = final;
+        }
+        return count;
     }
 
     bool has_hotplug_memory() const {
@@ -1168,20 +1175,16 @@ private:
         if (optional_build("bootmem_cpumask_bytes")) memblock_.alloc(build("bootmem_cpumask_bytes"), 64);
         memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
         u64 section = build("section_size_bytes");
-        std::set<u64> sections, roots;
-        for (const detail::MemblockRegion& r : memblock_.memory()) {
-            for (u64 s = r.base / section; s <= (r.end() - 1) / section; ++s) sections.insert(s);
-        }
-        for (u64 s : sections) roots.insert(s * section / (16 * kGiB));
-        for (std::size_t i = 0; i < roots.size(); ++i) memblock_.alloc(build("sparse_index_bytes"), 64);
+        u64 sections = units_touched(section, true);  // present sections, no-map memory included
+        for (u64 i = units_touched(16 * kGiB, true); i > 0; --i) memblock_.alloc(build("sparse_index_bytes"), 64);
         // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
-        u64 usemaps = build("usemap_bytes_per_section") * sections.size();
+        u64 usemaps = build("usemap_bytes_per_section") * sections;
         u64 goal = node_data ? align_down(*node_data, section) : 0;
         if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
         // sparse_buffer_init(): one block for every section's struct pages.
         u64 memmap = build("memmap_bytes_per_section");
         u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);
-        memblock_.alloc(memmap * sections.size(), memmap, ram_base);
+        memblock_.alloc(memmap * sections, memmap, ram_base);
         // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
         u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
         u64 tables = build("vmemmap_early_pages") + (span - 1) / (64 * kGiB);

@@ -162,6 +162,18 @@ std::optional<u64> Memblock::alloc_range(u64 size, u64 align, u64 start, u64 end
     return found;
 }
 
+void Memblock::alloc_pages(u64 count, u64 page, u64 end) {
+    auto ranges = free_ranges(page_size_, end);
+    for (auto it = ranges.rbegin(); it != ranges.rend() && count > 0; ++it) {
+        u64 top = it->second / page * page;
+        u64 bottom = (it->first + page - 1) / page * page;
+        if (top <= bottom) continue;
+        u64 taken = std::min(count, (top - bottom) / page);
+        reserve(top - taken * page, taken * page);
+        count -= taken;
+    }
+}
+
 std::optional<u64> Memblock::alloc(u64 size, u64 align, u64 min, u64 max) {
     max = std::min(max, current_limit_);  // memblock_alloc_internal()
     auto found = alloc_range(size, align, min, max);

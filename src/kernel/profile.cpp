@@ -154,20 +154,24 @@ KernelProfile load_yaml(const fs::path& file) {
 
 }  // namespace
 
-std::vector<KernelProfile> shipped_profiles() {
-    fs::path dir = fs::path(rules_directory()) / "profiles";
-    std::vector<KernelProfile> profiles;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.path().extension() == ".yaml") profiles.push_back(load_yaml(entry.path()));
-    }
-    if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
-    std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+// Read once per process: a batch run predicts many trees with the same profiles.
+const std::vector<KernelProfile>& shipped_profiles() {
+    static const std::vector<KernelProfile> profiles = [] {
+        fs::path dir = fs::path(rules_directory()) / "profiles";
+        std::vector<KernelProfile> loaded;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            if (entry.path().extension() == ".yaml") loaded.push_back(load_yaml(entry.path()));
+        }
+        if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
+        std::sort(loaded.begin(), loaded.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return loaded;
+    }();
     return profiles;
 }
 
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch) {
-    std::vector<KernelProfile> profiles = shipped_profiles();
+    const std::vector<KernelProfile>& profiles = shipped_profiles();
     std::vector<std::string> known;
     for (const KernelProfile& profile : profiles) {
         known.push_back(profile.id);
@@ -269,56 +273,95 @@ KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, st
     return profile;
 }
 
+namespace {
+
+struct MachineRule {
+    std::string name;
+    std::string built_by;  // the CONFIG_ option that builds the machine in
+    std::vector<std::string> compat_requires;
+    std::map<std::string, std::vector<std::string>> compat_by_version;  // "" = every version
+    std::optional<u64> dma_zone_size;
+    std::vector<std::string> dma_zone_size_requires;
+    std::string reserve_hook;
+};
+
+std::vector<std::string> strings_of(const YAML::Node& list) {
+    std::vector<std::string> out;
+    if (list) {
+        for (const auto& item : list) {
+            std::string text = item.as<std::string>();
+            out.push_back(text.substr(0, text.find(' ')));  // "CONFIG_X (why)" → CONFIG_X
+        }
+    }
+    return out;
+}
+
+const std::vector<MachineRule>& machine_rules() {
+    static const std::vector<MachineRule> rules = [] {
+        fs::path file = fs::path(rules_directory()) / "quirks" / "arm-machines.yaml";
+        std::vector<MachineRule> loaded;
+        try {
+            YAML::Node yaml = YAML::LoadFile(file.string());
+            for (const auto& machine : yaml["machines"]) {
+                MachineRule rule;
+                rule.name = machine["name"].as<std::string>();
+                if (machine["debian_armmp"] && machine["debian_armmp"]["config"]) {
+                    rule.built_by = machine["debian_armmp"]["config"].as<std::string>();
+                }
+                rule.compat_requires = strings_of(machine["dt_compat_requires"]);
+                for (const auto& c : machine["dt_compat"]) rule.compat_by_version[""].push_back(c.as<std::string>());
+                if (const YAML::Node by_version = machine["dt_compat_by_version"]) {
+                    for (const auto& entry : by_version) {
+                        for (const auto& c : entry.second) {
+                            rule.compat_by_version[entry.first.as<std::string>()].push_back(c.as<std::string>());
+                        }
+                    }
+                }
+                if (machine["dma_zone_size"] && !machine["dma_zone_size"].IsNull()) {
+                    rule.dma_zone_size = machine["dma_zone_size"].as<u64>();
+                }
+                rule.dma_zone_size_requires = strings_of(machine["dma_zone_size_requires"]);
+                if (machine["reserve"] && !machine["reserve"].IsNull()) {
+                    std::string hook = machine["reserve"].as<std::string>();
+                    rule.reserve_hook = hook.substr(0, hook.find('('));
+                }
+                loaded.push_back(std::move(rule));
+            }
+        } catch (const YAML::Exception& e) {
+            throw Error(fmt::format("machine quirks {}: {}", file.string(), e.what()));
+        }
+        return loaded;
+    }();
+    return rules;
+}
+
+}  // namespace
+
 std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
                                             const KernelProfile& profile) {
-    fs::path file = fs::path(rules_directory()) / "quirks" / "arm-machines.yaml";
     std::string version = fmt::format("{}.{}", profile.version.major, profile.version.minor);
-    auto requirements_met = [&](const YAML::Node& list) {
-        if (!list) return true;
-        for (const auto& option : list) {
-            std::string name = option.as<std::string>();
-            if (!profile.has(name.substr(0, name.find(' ')))) return false;
-        }
-        return true;
+    auto all_set = [&](const std::vector<std::string>& options) {
+        return std::all_of(options.begin(), options.end(), [&](const std::string& o) { return profile.has(o); });
     };
     std::optional<ArmMachine> best;
     std::size_t best_score = 0;
-    try {
-        YAML::Node yaml = YAML::LoadFile(file.string());
-        for (const auto& machine : yaml["machines"]) {
-            const YAML::Node built = machine["debian_armmp"];
-            if (!built || !built["config"] || !profile.has(built["config"].as<std::string>())) continue;
-            if (!requirements_met(machine["dt_compat_requires"])) continue;
-            YAML::Node compat = machine["dt_compat"];
-            if (machine["dt_compat_by_version"] && machine["dt_compat_by_version"][version]) {
-                compat = machine["dt_compat_by_version"][version];
-            }
-            // of_fdt_is_compatible(): 1-based position of the string in the root list.
-            std::size_t score = 0;
-            for (const auto& c : compat) {
-                std::string wanted = c.as<std::string>();
-                for (std::size_t i = 0; i < root_compatible.size(); ++i) {
-                    if (strcasecmp(std::string(root_compatible[i]).c_str(), wanted.c_str()) == 0 &&
-                        (score == 0 || i + 1 < score)) {
-                        score = i + 1;
-                    }
+    for (const MachineRule& rule : machine_rules()) {
+        if (rule.built_by.empty() || !profile.has(rule.built_by) || !all_set(rule.compat_requires)) continue;
+        auto compat = rule.compat_by_version.count(version) ? rule.compat_by_version.at(version)
+                                                            : rule.compat_by_version.at("");
+        // of_fdt_is_compatible(): 1-based position of the string in the root list.
+        std::size_t score = 0;
+        for (const std::string& wanted : compat) {
+            for (std::size_t i = 0; i < root_compatible.size(); ++i) {
+                if (strcasecmp(std::string(root_compatible[i]).c_str(), wanted.c_str()) == 0 && (score == 0 || i + 1 < score)) {
+                    score = i + 1;
                 }
             }
-            if (score == 0 || (best && score >= best_score)) continue;
-            ArmMachine found{machine["name"].as<std::string>(), std::nullopt, {}};
-            if (machine["dma_zone_size"] && !machine["dma_zone_size"].IsNull() &&
-                requirements_met(machine["dma_zone_size_requires"])) {
-                found.dma_zone_size = machine["dma_zone_size"].as<u64>();
-            }
-            if (machine["reserve"] && !machine["reserve"].IsNull()) {
-                std::string hook = machine["reserve"].as<std::string>();
-                found.reserve_hook = hook.substr(0, hook.find('('));
-            }
-            best = found;
-            best_score = score;
         }
-    } catch (const YAML::Exception& e) {
-        throw Error(fmt::format("machine quirks {}: {}", file.string(), e.what()));
+        if (score == 0 || (best && score >= best_score)) continue;
+        best = ArmMachine{rule.name, all_set(rule.dma_zone_size_requires) ? rule.dma_zone_size : std::nullopt,
+                          rule.reserve_hook};
+        best_score = score;
     }
     return best;
 }
