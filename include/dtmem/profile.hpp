@@ -58,8 +58,10 @@ struct KernelProfile {
 // rules/ as shipped: $DTMEM_RULES, else the source tree's rules/ (compiled in).
 std::string rules_directory();
 
-// All shipped profiles, sorted by id.
-std::vector<KernelProfile> shipped_profiles();
+// The ids of the shipped profiles (rules/profiles/ID.yaml), sorted.
+std::vector<std::string> shipped_profile_ids();
+// One shipped profile; each file is read once per process. Throws dtmem::Error.
+KernelProfile shipped_profile(const std::string& id);
 // The shipped profile `id` ("arm64-6.12", also "6.12" with `arch`), or the arch's default.
 // Throws dtmem::Error naming the known ids when there is none.
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 
 #include <fmt/format.h>
@@ -154,35 +155,48 @@ KernelProfile load_yaml(const fs::path& file) {
 
 }  // namespace
 
-// Read once per process: a batch run predicts many trees with the same profiles.
-const std::vector<KernelProfile>& shipped_profiles() {
-    static const std::vector<KernelProfile> profiles = [] {
-        fs::path dir = fs::path(rules_directory()) / "profiles";
-        std::vector<KernelProfile> loaded;
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(dir, ec)) {
-            if (entry.path().extension() == ".yaml") loaded.push_back(load_yaml(entry.path()));
-        }
-        if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
-        std::sort(loaded.begin(), loaded.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-        return loaded;
-    }();
-    return profiles;
+std::vector<std::string> shipped_profile_ids() {
+    fs::path dir = fs::path(rules_directory()) / "profiles";
+    std::vector<std::string> ids;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.path().extension() == ".yaml") ids.push_back(entry.path().stem().string());
+    }
+    if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+// Each profile file is parsed once per process (YAML parsing is most of a single run's
+// time); a batch run predicts many trees with the same profiles.
+KernelProfile shipped_profile(const std::string& id) {
+    static std::mutex mutex;
+    static std::map<std::string, KernelProfile> cache;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(id);
+    if (it != cache.end()) return it->second;
+    KernelProfile profile = load_yaml(fs::path(rules_directory()) / "profiles" / (id + ".yaml"));
+    if (profile.id != id) throw Error(fmt::format("kernel profile {}.yaml says its id is {}", id, profile.id));
+    return cache.emplace(id, std::move(profile)).first->second;
 }
 
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch) {
-    const std::vector<KernelProfile>& profiles = shipped_profiles();
-    std::vector<std::string> known;
-    for (const KernelProfile& profile : profiles) {
-        known.push_back(profile.id);
-        bool arch_ok = !arch || profile.arch == *arch;
-        if (id.empty() && arch_ok && profile.build.count("default") && profile.build.at("default")) return profile;
-        if (profile.id == id) {
-            if (!arch_ok) throw Error(fmt::format("kernel profile {} is not for {}", id, arch_name(*arch)));
+    std::vector<std::string> known = shipped_profile_ids();
+    auto is_known = [&](const std::string& name) { return std::find(known.begin(), known.end(), name) != known.end(); };
+    if (!id.empty()) {
+        // "--kernel arm64-6.12", or "--kernel 6.12 --arch arm64" (the non-variant profile).
+        std::string wanted = arch && !is_known(id) ? arch_name(*arch) + "-" + id : id;
+        if (is_known(wanted)) {
+            KernelProfile profile = shipped_profile(wanted);
+            if (arch && profile.arch != *arch) throw Error(fmt::format("kernel profile {} is not for {}", id, arch_name(*arch)));
             return profile;
         }
-        // "--kernel 6.12 --arch arm64": version with the arch, the non-variant profile.
-        if (arch_ok && !id.empty() && profile.id == arch_name(profile.arch) + "-" + id) return profile;
+    } else {
+        for (const std::string& name : known) {
+            if (arch && !name.starts_with(arch_name(*arch) + "-")) continue;
+            KernelProfile profile = shipped_profile(name);
+            if (profile.build.count("default") && profile.build.at("default")) return profile;
+        }
     }
     throw Error(fmt::format("no kernel profile {}{}; known: {}", id.empty() ? "default" : id,
                             arch ? " for " + arch_name(*arch) : "", fmt::join(known, ", ")));
@@ -216,13 +230,12 @@ KernelProfile profile_from_config(const std::string& path) {
                                       profile.version.minor, profile.version.patch);
     // Per-build numbers cannot be read from a .config: take the shipped profile's of the
     // same arch and version when there is one.
-    for (const KernelProfile& shipped : shipped_profiles()) {
-        if (shipped.arch == profile.arch && shipped.version.major == profile.version.major &&
-            shipped.version.minor == profile.version.minor && shipped.has("CONFIG_ARM_LPAE") == profile.has("CONFIG_ARM_LPAE")) {
-            profile.build = shipped.build;
-            profile.build["default"] = 0;
-            break;
-        }
+    std::string twin = fmt::format("{}-{}.{}{}", arch_name(profile.arch), profile.version.major, profile.version.minor,
+                                   profile.has("CONFIG_ARM_LPAE") ? "-lpae" : "");
+    auto ids = shipped_profile_ids();
+    if (std::find(ids.begin(), ids.end(), twin) != ids.end()) {
+        profile.build = shipped_profile(twin).build;
+        profile.build["default"] = 0;
     }
     profile.derive();
     return profile;
@@ -337,8 +350,27 @@ const std::vector<MachineRule>& machine_rules() {
 
 }  // namespace
 
+// The quirk file in lower case, for a cheap first look before it is parsed.
+const std::string& machine_rules_text() {
+    static const std::string text = [] {
+        std::ifstream in(fs::path(rules_directory()) / "quirks" / "arm-machines.yaml");
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (char& c : content) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return content;
+    }();
+    return text;
+}
+
 std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
                                             const KernelProfile& profile) {
+    // A machine can only match a root string that occurs in the file (quoted): most boards
+    // match none, and then the file need not be parsed.
+    bool mentioned = std::any_of(root_compatible.begin(), root_compatible.end(), [](std::string_view c) {
+        std::string quoted = "\"" + std::string(c) + "\"";
+        for (char& ch : quoted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return machine_rules_text().find(quoted) != std::string::npos;
+    });
+    if (!mentioned) return std::nullopt;
     std::string version = fmt::format("{}.{}", profile.version.major, profile.version.minor);
     auto all_set = [&](const std::vector<std::string>& options) {
         return std::all_of(options.begin(), options.end(), [&](const std::string& o) { return profile.has(o); });
