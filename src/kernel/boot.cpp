@@ -3,7 +3,6 @@
 // function it mirrors; section numbers refer to the team's kernel-semantics notes.
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -322,7 +321,7 @@ private:
             log("Reserved memory: unable to setup CMA region");
             return -28;
         }
-        prediction_.cma.push_back({name(region.node), base, size});
+        prediction_.cma.push_back({name(region.node), base, size, {}});
         if (region.cma_default) dt_default_cma_ = true;
         log(fmt::format("Reserved memory: created CMA memory pool at {}, size {} MiB", pa(base), size / kMiB));
         return 0;
@@ -341,7 +340,7 @@ private:
     // fdt_init_reserved_mem_node() / the loop body of 6.1's fdt_init_reserved_mem().
     void init_region(const ReservedRegion& region, u64 base, u64 size) {
         int err = init_handlers(region, base, size);
-        RegionOutcome outcome{region.node, Range{base, size}, {}};
+        RegionOutcome outcome{region.node, Range{base, size}, {}, {}};
         if (failed_to_reserve_.count(region.node)) {
             outcome.error = region.no_map ? "failed to reserve: it overlaps memory already reserved, so it is neither "
                                             "reserved nor unmapped"
@@ -430,7 +429,7 @@ private:
                 if (region.type != RegionType::Dynamic) continue;  // a size-0 static entry: no size property
                 auto placed = alloc_dynamic(region, records);
                 if (!placed) {
-                    prediction_.reserved.push_back({region.node, std::nullopt, "failed to allocate memory"});
+                    prediction_.reserved.push_back({region.node, std::nullopt, "failed to allocate memory", {}});
                     continue;
                 }
                 record.base = placed->start;
@@ -454,7 +453,7 @@ private:
         for (const ReservedRegion* region : dynamic) {
             auto placed = alloc_dynamic(*region, late_records_);
             if (!placed) {
-                prediction_.reserved.push_back({region->node, std::nullopt, "failed to allocate memory"});
+                prediction_.reserved.push_back({region->node, std::nullopt, "failed to allocate memory", {}});
                 continue;
             }
             late_records_.push_back({region->node, name(region->node), placed->start, placed->size});
@@ -582,7 +581,7 @@ private:
             if (!address) address = memblock_.alloc_range(size, alignment, base, limit);
             if (!address) return failed(size);
         }
-        prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size});
+        prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size, {}});
         log(fmt::format("cma: Reserved {} MiB at {}{}", size / kMiB, pa(*address), node));
     }
 
