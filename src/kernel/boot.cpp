@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cmdline.hpp"
+#include "kernel_sort.hpp"
 #include "dtmem/error.hpp"
 #include "dtmem/prediction.hpp"
 #include "memblock.hpp"
@@ -30,32 +31,6 @@ struct Record {
     u64 base = 0;
     u64 size = 0;
 };
-
-// lib/sort.c sort(): the kernel's bottom-up heapsort, not stable. Reproduced exactly
-// because 6.1 allocates dynamic regions in the order it leaves equal records in.
-template <typename T, typename Compare>
-void kernel_heapsort(std::vector<T>& v, Compare cmp) {
-    std::size_t n = v.size(), a = n / 2;
-    if (a == 0) return;
-    for (;;) {
-        std::size_t b, c, d;
-        if (a) {
-            --a;
-        } else if (--n) {
-            std::swap(v[0], v[n]);
-        } else {
-            break;
-        }
-        for (b = a; c = 2 * b + 1, (d = c + 1) < n;) b = cmp(v[c], v[d]) >= 0 ? c : d;
-        if (d == n) b = c;
-        while (b != a && cmp(v[a], v[b]) >= 0) b = (b - 1) / 2;
-        c = b;
-        while (b != a) {
-            b = (b - 1) / 2;
-            std::swap(v[b], v[c]);
-        }
-    }
-}
 
 class BootSimulation {
 public:
@@ -366,7 +341,7 @@ private:
     void check_overlap(std::vector<Record>& records) {
         if (records.size() < 2) return;
         bool by_node = at_least(6, 6);
-        kernel_heapsort(records, [by_node](const Record& a, const Record& b) {
+        detail::kernel_heapsort(records, [by_node](const Record& a, const Record& b) {
             if (a.base != b.base) return a.base < b.base ? -1 : 1;
             if (a.size != b.size) return a.size < b.size ? -1 : 1;
             if (by_node && a.node != b.node) return a.node < b.node ? -1 : 1;
