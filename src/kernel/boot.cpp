@@ -44,6 +44,7 @@ public:
 
     Prediction run() {
         if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
+        note_device_memory();
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
             case Arch::Arm: boot_arm(); break;
@@ -103,6 +104,22 @@ private:
         u64 address = first.start + offset;
         assume(fmt::format("DTB loaded at {} (RAM start + {}); give --load dtb=ADDR", hex(address), human_size(offset)));
         return address;
+    }
+
+    // pmem-region nodes (drivers/nvdimm/of_pmem.c) become device memory when the driver
+    // probes: ZONE_DEVICE pages, never in the zones listed at boot.
+    void note_device_memory() {
+        for (const MmioRegion& region : map_.mmio) {
+            const Property* compatible = tree_.find_property(region.node, "compatible");
+            if (!compatible) continue;
+            auto list = compatible->as_strings();
+            if (std::find(list.begin(), list.end(), "pmem-region") == list.end()) continue;
+            prediction_.notes.push_back(fmt::format(
+                "{} ({}-{}) is persistent memory: of_pmem adds it as device memory ({}) when it probes, after "
+                "boot; it is in none of the zones listed at boot",
+                tree_.path(region.node), hex(region.range.start), hex(region.range.last()),
+                profile_.zone_device ? "ZONE_DEVICE" : "this kernel has no ZONE_DEVICE, so only as a block device"));
+        }
     }
 
     // ---- memory nodes (drivers/of/fdt.c) -----------------------------------------

@@ -125,5 +125,9 @@ check exact-no-rests-on -- sh -c "! grep -q 'load address (default)' '$work/out'
 expect initrd 0 "" -- "$dtmem" map "$work/board.dtb" --load initrd=0x60000000:16M --format kernel-log
 expect bad-image 2 "not an arm64 or riscv Image" -- "$dtmem" map "$work/board.dtb" --kernel-image "$work/board.dtb"
 
+printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@40000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0x40000000 0 0x80000000>;\n\t};\n\tpmem@100000000 {\n\t\tcompatible = "pmem-region";\n\t\treg = <1 0 0 0x40000000>;\n\t};\n};\n' >"$work/pmem.dts"
+expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
+check pmem-note -- grep -q 'note: /pmem@100000000 (0x100000000-0x13fffffff) is persistent memory' "$work/out"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
