@@ -61,6 +61,7 @@ private:
     }
     bool restructured() const { return at_least(6, 12, 13); }  // of_reserved_mem rework (5.1)
     bool phys_64bit() const { return profile_.arch != Arch::Arm || profile_.lpae; }
+    u64 pointer_bytes() const { return profile_.arch == Arch::Arm ? 4 : 8; }
     // %pa: 0x + 2 * sizeof(phys_addr_t) digits.
     std::string pa(u64 value) const { return hex_padded(value, phys_64bit() ? 16 : 8); }
     std::string of_prefix() const { return at_least(6, 12) ? "OF: reserved mem: " : "OF: fdt: "; }
@@ -603,7 +604,9 @@ private:
     void count_kernel_pages() {
         u64 page = profile_.page_size;
         if (at_least(6, 12)) {
-            for (const auto& [start, end] : memblock_.free_ranges(0, ~u64{0})) {
+            // HighMem pages are not kernel pages (high_zone_low).
+            u64 high = prediction_.lowmem_end.value_or(~u64{0});
+            for (const auto& [start, end] : memblock_.free_ranges(0, high)) {
                 u64 first = align_up(start, page) / page, last = end / page;
                 if (first < last) nr_kernel_pages_ += last - first;
             }
@@ -622,17 +625,24 @@ private:
         }
     }
 
-    // Between dma_contiguous_reserve() and mem_init(): resources, the command line copies,
-    // the per-CPU first chunk and the dentry and inode hash tables. Modelled where the
-    // profile measured them (the swiotlb buffer of small boards goes below them).
+    // Between dma_contiguous_reserve() and mem_init() (arm64, riscv): resources, then
+    // start_kernel()'s allocations. Modelled where the profile measured them: the swiotlb
+    // buffer of a small board goes below them.
     void allocations_before_mem_init() {
         if (!profile_.build.count("pcpu_unit_bytes")) {
             prediction_.unmodelled.push_back("allocations between the default CMA area and swiotlb are not in this "
                                              "profile; swiotlb assumes they fit above the CMA area");
             return;
         }
-        u64 page = profile_.page_size;
+        // request_standard_resources(): one array for every memory region.
         memblock_.alloc(build("resource_bytes_per_memory_region") * memblock_.memory().size(), 64);
+        start_kernel_allocations();
+    }
+
+    // start_kernel(): the command line copies, the per-CPU first chunk, the dentry and
+    // inode hash tables and (6.12 FLATMEM) the page_ext table.
+    void start_kernel_allocations() {
+        u64 page = profile_.page_size;
         u64 cmdline = inputs_.bootargs.value_or(std::string(map_.chosen.bootargs.value_or(""))).size() + 1;
         memblock_.alloc(cmdline, 64);  // saved_command_line
         memblock_.alloc(cmdline, 64);  // static_command_line
@@ -640,15 +650,21 @@ private:
         auto info = memblock_.alloc(page, page);
         auto areas = memblock_.alloc(page, 64);
         memblock_.alloc(build("pcpu_unit_bytes") * possible_cpus(), page);
-        memblock_.alloc(build("pcpu_metadata_bytes"), 64);
+        for (std::int64_t size : profile_.build_lists.at("pcpu_small_allocations")) memblock_.alloc(static_cast<u64>(size), 64);
         if (info) memblock_.free(*info, page);
         if (areas) memblock_.free(*areas, page);
         // alloc_large_system_hash(): dentry (scale 13) and inode (scale 14) caches.
         for (u64 scale : {13, 14}) memblock_.alloc(hash_table_bytes(scale), 64);
+        // page_ext_init_flatmem(): one entry per page the node spans.
+        if (u64 entry = optional_build("page_ext_bytes_per_page")) {
+            u64 order_bytes = profile_.page_size << 11;
+            u64 spanned = (align_up(memblock_.end_of_dram(), order_bytes) - align_down(memblock_.start_of_dram(), order_bytes)) / page;
+            memblock_.alloc(spanned * entry, page);
+        }
     }
 
     u64 hash_table_bytes(u64 scale) const {
-        constexpr u64 kBucket = 8;  // sizeof(struct hlist_bl_head) / (struct hlist_head)
+        const u64 kBucket = pointer_bytes();  // struct hlist_bl_head is one pointer
         u64 page = profile_.page_size;
         int page_shift = __builtin_ctzll(page);
         u64 entries = align_up(nr_kernel_pages_, kMiB / page) >> (scale - page_shift);
@@ -965,6 +981,8 @@ private:
 
         // paging_init() → bootmem_init() → zone_sizes_init()
         memblock_.set_current_limit(lowmem_end);
+        bool measured = profile_.build_lists.count("paging_init_allocations") > 0;
+        if (measured) arm_paging_init_allocations(lowmem_end);
         u64 max_low = align_down(lowmem_end, profile_.page_size);
         std::vector<std::pair<std::string, u64>> ends;
         if (profile_.zone_dma) ends.push_back({"DMA", std::min(align_down(arm_dma_limit, profile_.page_size), max_low)});
@@ -972,6 +990,7 @@ private:
         if (profile_.highmem) ends.push_back({"HighMem", memblock_.end_of_dram()});
         set_zones(ends);
         log_zone_block();
+        count_kernel_pages();
         // alloc_node_mem_map(): FLATMEM's struct page array must fit in lowmem.
         u64 order_bytes = profile_.page_size << 11;
         u64 first = align_down(memblock_.start_of_dram(), order_bytes);
@@ -981,18 +1000,93 @@ private:
             log(fmt::format("Kernel panic - not syncing: Failed to allocate {} bytes for node 0 memory map", memmap));
             return;
         }
-        if (restructured()) late_static_regions();
+        if (measured) {
+            arm_usemaps();
+            // request_standard_resources(): one resource per mapped memory range.
+            for (const detail::MemblockRegion& r : memblock_.memory()) {
+                if (!r.nomap) memblock_.alloc(build("resource_bytes_per_memory_region"), 64);
+            }
+        }
+        if (restructured()) {
+            u64 entries = reserved_mem_array_entries();
+            if (measured && entries) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
+            late_static_regions();
+        }
+        if (measured) memblock_.alloc(unflattened_size(), pointer_bytes());
         activate_cma_areas();
-        // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit. The buffer goes
-        // below lowmem allocations (page tables, per-CPU areas, hashes) that no boot could
-        // measure yet (memblock=debug prints nothing more on armhf).
-        if (profile_.lpae && profile_.swiotlb && memblock_.end_of_dram() / profile_.page_size > arm_dma_limit / profile_.page_size) {
-            prediction_.unmodelled.push_back("swiotlb: the kernel allocates a bounce buffer in lowmem; its address is not "
-                                             "predicted on 32-bit ARM");
+        // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit, with the buffer
+        // in lowmem below everything allocated so far (ARCH_LOW_ADDRESS_LIMIT: 0xffffffff in
+        // 6.1, arm_dma_limit from 6.5.12 on; clamped to lowmem either way).
+        if (!profile_.lpae || !profile_.swiotlb) return;
+        bool needed = memblock_.end_of_dram() / profile_.page_size > arm_dma_limit / profile_.page_size;
+        if (measured) {
+            start_kernel_allocations();
+            swiotlb(needed, at_least(6, 6) ? arm_dma_limit : 0xffffffffULL);
+        } else if (needed) {
+            prediction_.unmodelled.push_back("swiotlb: this profile does not give the lowmem allocations made before "
+                                             "the bounce buffer, so its address is not predicted");
             prediction_.unpredicted_lines.push_back("software IO TLB: ");
         }
     }
 
+    // paging_init(): dma_contiguous_remap() maps each CMA area that lies in lowmem with
+    // pages (a 48-byte vm_struct, then one PTE table per 2 MiB), then devicemaps_init(),
+    // kmap_init() and the rest take the profile's fixed sequence.
+    void arm_paging_init_allocations(u64 lowmem_end) {
+        u64 page = profile_.page_size;
+        for (const Range& area : cma_remap_areas()) {
+            u64 end = std::min(area.start + area.size, lowmem_end);
+            if (area.start >= end) continue;
+            memblock_.alloc(48, 8);  // iotable_init()
+            for (u64 block = align_down(area.start, 2 * kMiB); block < end; block += 2 * kMiB) {
+                memblock_.alloc(build("cma_remap_pte_bytes"), page);
+            }
+        }
+        const auto& sequence = profile_.build_lists.at("paging_init_allocations");
+        for (std::size_t i = 0; i + 1 < sequence.size(); i += 2) {
+            memblock_.alloc(static_cast<u64>(sequence[i]), static_cast<u64>(sequence[i + 1]));
+        }
+    }
+
+    // The areas dma_contiguous_early_fixup() registered, in order: 6.12.13+ registers
+    // static reusable pools while reserving them, dynamic ones as they are allocated, then
+    // the default area; before that, the pools as they are set up, then the default area.
+    std::vector<Range> cma_remap_areas() const {
+        std::vector<Range> areas;
+        if (restructured() && map_.reserved_memory && map_.reserved_memory->supported()) {
+            for (const ReservedRegion& r : map_.reserved_memory->regions) {
+                if (!r.available || r.type != RegionType::Static || !r.reusable || !has_compatible(r, "shared-dma-pool")) continue;
+                if (failed_to_reserve_.count(r.node)) continue;
+                for (const AddressSize& entry : r.reg) {
+                    if (entry.size) areas.push_back(Range{entry.address, entry.size});
+                }
+            }
+        }
+        for (const CmaArea& area : prediction_.cma) {
+            bool is_static = false;
+            if (restructured()) {
+                for (const Range& known : areas) is_static |= known.start == area.base && known.size == area.size;
+            }
+            if (area.name != "reserved" && !is_static) areas.push_back(Range{area.base, area.size});
+        }
+        for (const CmaArea& area : prediction_.cma) {
+            if (area.name == "reserved") areas.push_back(Range{area.base, area.size});
+        }
+        return areas;
+    }
+
+    // setup_usemap(): the pageblock flags of each populated zone (4 bits per pageblock,
+    // whole longs).
+    void arm_usemaps() {
+        u64 page = profile_.page_size;
+        u64 pageblock_pages = profile_.pageblock_bytes / page;
+        for (const Zone& zone : prediction_.zones) {
+            if (!zone.range) continue;
+            u64 start_pfn = zone.range->start / page, pages = zone.range->size / page;
+            u64 blocks = align_up(pages + (start_pfn & (pageblock_pages - 1)), pageblock_pages) / pageblock_pages;
+            memblock_.alloc(align_up(blocks * 4, 32) / 8, 64);
+        }
+    }
 
     // ---- riscv64 (arch/riscv/kernel/setup.c, arch/riscv/mm/init.c; section 4) ----------
 
@@ -1081,7 +1175,7 @@ private:
         u64 entries = reserved_mem_array_entries();
         if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
         late_static_regions();
-        memblock_.alloc(unflattened_size(), 8);
+        memblock_.alloc(unflattened_size(), pointer_bytes());
         numa_and_sparse();
         std::vector<std::pair<std::string, u64>> ends = {{"DMA32", dma32_limit}, {"Normal", end}};
         set_zones(ends);
@@ -1121,7 +1215,7 @@ private:
             if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
             late_static_regions();
         }
-        memblock_.alloc(unflattened_size(), 8);
+        memblock_.alloc(unflattened_size(), pointer_bytes());
 
         numa_and_sparse();
     }
@@ -1187,22 +1281,23 @@ private:
         u64 node_size = build("sizeof_device_node");
         u64 property_size = build("sizeof_property");
         u64 total = 0;
-        auto alloc = [&total](u64 size, u64 align) { total = align_up(total, align) + size; };
+        const u64 align = pointer_bytes();  // __alignof__(struct device_node) and (struct property)
+        auto alloc = [&total, align](u64 size) { total = align_up(total, align) + size; };
         NodeId chosen = tree_.find_path("/chosen");
         for (NodeId node = 0; node < tree_.node_count(); ++node) {
             std::string_view node_name = tree_.name(node);
-            alloc(node_size + node_name.size() + 1, 8);
+            alloc(node_size + node_name.size() + 1);
             bool has_name = false;
             for (const Property& p : tree_.properties(node)) {
                 // early_init_dt_scan_chosen() NOPs the rng-seed out of the blob once used.
                 if (node == chosen && p.name == "rng-seed" && !p.value.empty()) continue;
                 has_name |= p.name == "name";
-                alloc(property_size, 8);
+                alloc(property_size);
             }
             if (!has_name) {
                 std::size_t at = node_name.rfind('@');
                 std::size_t base_length = at == std::string_view::npos ? node_name.size() : at;
-                alloc(property_size + base_length + 1, 8);
+                alloc(property_size + base_length + 1);
             }
         }
         return align_up(total, 4) + 4;

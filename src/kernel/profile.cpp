@@ -136,7 +136,10 @@ KernelProfile load_yaml(const fs::path& file) {
         if (const YAML::Node build = yaml["build"]) {
             for (const auto& entry : build) {
                 const YAML::Node value = entry.second.IsMap() ? entry.second["value"] : entry.second;
-                if (value && value.IsScalar() && !value.IsNull()) {
+                if (value && value.IsSequence()) {
+                    auto& list = profile.build_lists[entry.first.as<std::string>()];
+                    for (const auto& item : value) list.push_back(std::stoll(item.as<std::string>(), nullptr, 0));
+                } else if (value && value.IsScalar() && !value.IsNull()) {
                     std::string text = value.as<std::string>();
                     std::size_t used = 0;
                     std::int64_t number = std::stoll(text, &used, 0);
@@ -234,7 +237,9 @@ KernelProfile profile_from_config(const std::string& path) {
                                    profile.has("CONFIG_ARM_LPAE") ? "-lpae" : "");
     auto ids = shipped_profile_ids();
     if (std::find(ids.begin(), ids.end(), twin) != ids.end()) {
-        profile.build = shipped_profile(twin).build;
+        KernelProfile shipped = shipped_profile(twin);
+        profile.build = shipped.build;
+        profile.build_lists = shipped.build_lists;
         profile.build["default"] = 0;
     }
     profile.derive();

@@ -3,6 +3,7 @@
 // prediction's memory lines must equal the recorded ones, line for line.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -87,7 +88,17 @@ TEST_CASE("recorded boots: predicted memory lines equal the kernel's") {
             try {
                 Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
                 got = predicted_lines(prediction.log);
-                expected = predicted_lines(read_lines(entry.path()), prediction.unpredicted_lines);
+                std::vector<std::string> recorded = read_lines(entry.path());
+                expected = predicted_lines(recorded, prediction.unpredicted_lines);
+                // A boot that died of something outside the model (QEMU lacks the SoC the
+                // machine code drives) is compared up to where it died.
+                bool died = std::any_of(recorded.begin(), recorded.end(), [](const std::string& line) {
+                    return line.find("Internal error: Oops - BUG") != std::string::npos;
+                });
+                if (died && got.size() > expected.size()) {
+                    got.resize(expected.size());
+                    not_compared[kernel + ": lines after a machine-code BUG (" + dir.filename().string() + ")"]++;
+                }
                 for (const std::string& prefix : prediction.unpredicted_lines) {
                     not_compared[kernel + ": \"" + prefix + "\" lines"]++;
                 }
