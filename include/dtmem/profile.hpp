@@ -31,6 +31,7 @@ struct KernelProfile {
     std::string description;
     std::map<std::string, std::string> config;  // CONFIG_X -> value; absent = not set
     std::map<std::string, std::int64_t> build;  // per-build numbers (struct sizes, offsets)
+    std::map<std::string, std::vector<std::int64_t>> build_lists;  // per-build sequences
 
     // Derived from `config` (see derive()).
     u64 page_size = 4096;
