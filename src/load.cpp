@@ -183,8 +183,14 @@ std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const F
     return blob;
 }
 
+std::vector<std::uint8_t> read_input(const std::string& path) { return detail::read_file(path); }
+
 LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
-    Bytes blob = detail::read_file(path);
+    return load_tree(detail::read_file(path), path, options);
+}
+
+LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path, const LoadOptions& options) {
+    Bytes blob = std::move(content);
     InputFormat format = is_dtb(blob) ? InputFormat::Dtb : InputFormat::Dts;
     Bytes annotated;
     if (format == InputFormat::Dts) {

@@ -57,4 +57,9 @@ struct LoadedTree {
 // name; the caller adds it) for a missing file, a bad blob, or a DTS dtc rejects.
 LoadedTree load_tree(const std::string& path, const LoadOptions& options);
 
+// The whole input, read once ("-" = standard input), for loading it more than once.
+std::vector<std::uint8_t> read_input(const std::string& path);
+// Loads `content`, which came from `path` (its folder is searched for includes).
+LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path, const LoadOptions& options);
+
 }  // namespace dtmem

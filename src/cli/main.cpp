@@ -108,7 +108,8 @@ int run_map(const MapCommand& command) {
     std::string name = command.file == "-" ? "<stdin>" : command.file;
     try {
         if (!command.kernel_image.empty()) boot.kernel_image_size = dtmem::read_kernel_image_size(command.kernel_image);
-        dtmem::LoadedTree loaded = dtmem::load_tree(command.file, load_options);
+        std::vector<std::uint8_t> content = dtmem::read_input(command.file);  // stdin can be read once
+        dtmem::LoadedTree loaded = dtmem::load_tree(content, command.file, load_options);
         dtmem::MemoryMap map = dtmem::build_memory_map(loaded.tree, map_options);
         std::string assumed;
         dtmem::KernelProfile profile = dtmem::select_profile(command.profile, loaded.tree, assumed);
@@ -116,7 +117,7 @@ int run_map(const MapCommand& command) {
         if (profile.arch == dtmem::Arch::Riscv64 && command.firmware.empty() && !map.ram.empty()) {
             load_options.firmware = dtmem::Firmware{};
             load_options.firmware->base = map.ram.front().range.start;
-            loaded = dtmem::load_tree(command.file == "-" ? command.file : command.file, load_options);
+            loaded = dtmem::load_tree(std::move(content), command.file, load_options);
             map = dtmem::build_memory_map(loaded.tree, map_options);
             assumed += fmt::format("{}firmware OpenSBI 1.1 at {} (give --firmware)", assumed.empty() ? "" : ", ",
                                    dtmem::hex(load_options.firmware->base));

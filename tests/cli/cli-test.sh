@@ -2,7 +2,7 @@
 # The command line as users meet it: exit statuses, error lines, stdin, formats, overlays.
 # Usage: tests/cli/cli-test.sh DTMEM_BINARY
 set -uo pipefail
-dtmem=$1
+dtmem=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -108,6 +108,8 @@ rv=$top/tests/kernel-cases/riscv64-rsv-dynamic-on-dtb
 expect riscv-default-firmware 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include"
 check riscv-firmware-assumed -- grep -q 'firmware OpenSBI 1.1 at 0x80000000' "$work/out"
 check riscv-firmware-region -- grep -q '/reserved-memory/mmode_resv0@80000000' "$work/out"
+expect riscv-stdin 0 "" -- sh -c "cd '$top/tests/kernel-cases/include' && '$dtmem' map - -I . <'$rv/board.dts'"
+check riscv-stdin-firmware -- grep -q '/reserved-memory/mmode_resv0@80000000' "$work/out"
 expect riscv-no-firmware 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include" --firmware none
 check riscv-no-firmware-region -- sh -c "! grep -q mmode_resv0 '$work/out'"
 expect bad-firmware 2 "--firmware uboot: expected none, opensbi" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kernel-cases/include" --firmware uboot
