@@ -17,7 +17,7 @@ Json optional_string(std::optional<std::string_view> value) {
 
 class JsonWriter {
 public:
-    JsonWriter(const Tree& tree) : tree_(tree) {}
+    explicit JsonWriter(const Tree& tree) : tree_(tree) {}
 
     // Adds "location" (DTS input only): the property's, else the node's.
     void locate(Json& object, NodeId node, std::string_view property = {}) const {

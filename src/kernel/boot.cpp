@@ -232,7 +232,7 @@ private:
     // the placed region or nothing (messages logged).
     std::optional<Range> alloc_dynamic(const ReservedRegion& region, const std::vector<Record>& recorded) {
         if (region.type != RegionType::Dynamic) {
-            if (!region.problem.empty() && region.problem.find("invalid") == 0) log("OF: reserved mem: " + region.problem);
+            if (!region.problem.empty() && region.problem.starts_with("invalid")) log("OF: reserved mem: " + region.problem);
             return std::nullopt;
         }
         u64 size = *region.size;
