@@ -49,6 +49,7 @@ struct RegionOutcome {
 
 struct Prediction {
     KernelProfile profile;
+    BootInputs inputs_used;                // the inputs as given, defaults filled in
     std::vector<std::string> assumptions;  // defaults the prediction rests on
     std::vector<Zone> zones;
     std::vector<Range> memory_ranges;  // "Early memory node ranges"

@@ -45,6 +45,7 @@ public:
     Prediction run() {
         if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
         note_device_memory();
+        resolve_inputs();
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
             case Arch::Arm: boot_arm(); break;
@@ -68,6 +69,17 @@ private:
     void log(std::string line) { prediction_.log.push_back(std::move(line)); }
     std::string name(NodeId node) const { return std::string(tree_.name(node)); }
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
+    // The inputs the steps use: given, or their documented defaults, each said once.
+    void resolve_inputs() {
+        kernel_ = kernel_address();
+        if (profile_.arch != Arch::Arm) image_size_ = kernel_image_size();  // ARM: the profile's reservation
+        dtb_ = dtb_address();
+        BootInputs& used = prediction_.inputs_used;
+        used = inputs_;
+        used.kernel_address = kernel_;
+        used.dtb_address = dtb_;
+        if (profile_.arch != Arch::Arm) used.kernel_image_size = image_size_;
+    }
     u64 kernel_image_size() {
         if (inputs_.kernel_image_size) return *inputs_.kernel_image_size;
         u64 size = build("image_size");
@@ -797,9 +809,9 @@ private:
             log(fmt::format("Machine model: {}", *model->as_string()));
         }
         scan_memory(0, ~u64{0});
-        u64 kernel = kernel_address();
-        u64 image_size = kernel_image_size();
-        memblock_.reserve(dtb_address(), tree_.blob().size());  // setup_machine_fdt()
+        u64 kernel = kernel_;
+        u64 image_size = image_size_;
+        memblock_.reserve(dtb_, tree_.blob().size());  // setup_machine_fdt()
 
         // arm64_memblock_init()
         if (!cmdline_.mem.empty()) {
@@ -943,12 +955,12 @@ private:
         if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
             log(fmt::format("OF: fdt: Machine model: {}", *model->as_string()));
         }
-        phys_offset_ = arm_phys_offset(kernel_address());
-        if (phys_offset_ != align_down(kernel_address(), 128 * kMiB) || !inputs_.kernel_address) {
+        phys_offset_ = arm_phys_offset(kernel_);
+        if (phys_offset_ != align_down(kernel_, 128 * kMiB) || !inputs_.kernel_address) {
             assume(fmt::format("PHYS_OFFSET {}", hex(phys_offset_)));
         }
         scan_memory(phys_offset_, profile_.lpae ? ~u64{0} : 0xffffffffULL);
-        memblock_.reserve(dtb_address(), tree_.blob().size());
+        memblock_.reserve(dtb_, tree_.blob().size());
 
         // parse_early_param(): mem= replaces memory; vmalloc=
         for (std::size_t i = 0; i < cmdline_.mem.size(); ++i) {
@@ -1152,8 +1164,8 @@ private:
                 memblock_.free(cut, ~u64{0} - cut);
             }
         }
-        u64 kernel = kernel_address();
-        u64 image_size = kernel_image_size();
+        u64 kernel = kernel_;
+        u64 image_size = image_size_;
         u64 kernel_end = align_up(kernel + image_size, build("kernel_reserve_end_alignment"));
         memblock_.reserve(kernel, kernel_end - kernel);
         u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);  // phys_ram_base
@@ -1161,7 +1173,7 @@ private:
         u64 dma32_limit = std::min(k4GiB, align_down(end, page));
         if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
         scan_reserved_memory();
-        memblock_.reserve(dtb_address(), tree_.blob().size());  // only now (4.3)
+        memblock_.reserve(dtb_, tree_.blob().size());  // only now (4.3)
         default_cma(dma32_limit, end);
 
         // setup_vm_final()
@@ -1349,6 +1361,7 @@ private:
     bool dt_default_cma_ = false;
     u64 static_count_ = 0;
     u64 phys_offset_ = 0;
+    u64 kernel_ = 0, dtb_ = 0, image_size_ = 0;  // resolved inputs (resolve_inputs())
     u64 nr_kernel_pages_ = 0;
     u64 vmalloc_size_ = 240 * kMiB;  // the default vmalloc_size
     std::vector<Record> late_records_;
@@ -1383,25 +1396,21 @@ namespace {
 // re-run with each default shifted by 2 MiB and the addresses compared.
 void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& map, const KernelProfile& profile,
                    const BootInputs& inputs) {
-    const Prediction& base = prediction;
+    const BootInputs& used = prediction.inputs_used;
     std::vector<std::pair<std::string, BootInputs>> variants;
-    u64 ram_start = map.ram.front().range.start;
-    auto shifted = [&](std::optional<u64> given, u64 fallback) { return given.value_or(fallback) + 2 * kMiB; };
     if (!inputs.kernel_address) {
         BootInputs v = inputs;
-        v.kernel_address = shifted(std::nullopt, ram_start + (profile.arch == Arch::Arm ? 48 : 2) * kMiB);
+        v.kernel_address = *used.kernel_address + 2 * kMiB;
         variants.push_back({"the kernel's load address (default)", v});
     }
     if (!inputs.dtb_address) {
         BootInputs v = inputs;
-        for (const std::string& a : base.assumptions) {
-            if (a.starts_with("DTB loaded at ")) v.dtb_address = *parse_size(a.substr(14, a.find(' ', 14) - 14)) - 2 * kMiB;
-        }
-        if (v.dtb_address) variants.push_back({"the DTB's load address (default)", v});
+        v.dtb_address = *used.dtb_address - 2 * kMiB;
+        variants.push_back({"the DTB's load address (default)", v});
     }
-    if (!inputs.kernel_image_size && profile.arch != Arch::Arm) {
+    if (!inputs.kernel_image_size && used.kernel_image_size) {
         BootInputs v = inputs;
-        v.kernel_image_size = static_cast<u64>(profile.build_number("image_size")) + 2 * kMiB;
+        v.kernel_image_size = *used.kernel_image_size + 2 * kMiB;
         variants.push_back({"the kernel image size (the profile's build)", v});
     }
     for (auto& [name, variant] : variants) {

@@ -89,6 +89,8 @@ check prediction-profile -- grep -q '^Kernel prediction: arm64-6.1 ' "$work/out"
 check prediction-assumes-load -- grep -q 'assumes kernel loaded at' "$work/out"
 expect prediction-json 0 "" -- "$dtmem" map "$work/board.dtb" --format json
 check prediction-json-zones -- grep -q '"zones": \[' "$work/out"
+expect arm-assumptions 0 "" -- "$dtmem" map "$top/boards/armv7-2g/board.dts" --kernel arm-6.1
+check arm-assumption-once -- test "$(grep -c 'assumes kernel loaded at' "$work/out")" -eq 1
 expect unknown-kernel 2 "no kernel profile 5.4 for arm64; known: arm" -- "$dtmem" map "$work/board.dtb" --kernel 5.4 --arch arm64
 expect unknown-arch 2 "unknown --arch mips" -- "$dtmem" map "$work/board.dtb" --arch mips
 expect bad-load 2 "--load kernel=x: expected" -- "$dtmem" map "$work/board.dtb" --load kernel=x
