@@ -134,6 +134,16 @@ std::optional<BootReservation> parse_reservation(std::string_view text) {
 
 namespace {
 
+// fdt_open_into() with `extra` more bytes of room at the end, as firmware does before
+// editing; the blob is validated by the caller.
+void grow(std::vector<std::uint8_t>& blob, int extra, const char* what) {
+    int size = static_cast<int>(fdt_totalsize(blob.data()));
+    blob.resize(static_cast<std::size_t>(size + extra));
+    if (int rc = fdt_open_into(blob.data(), blob.data(), size + extra); rc != 0) {
+        throw Error(fmt::format("cannot {}: {}", what, fdt_strerror(rc)));
+    }
+}
+
 // Adds `name`@base with `reg` under /reserved-memory (created like OpenSBI creates it),
 // as the first child: libfdt's fdt_add_subnode(), which firmware and bootloaders use.
 void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base_name, u64 base, u64 size) {
@@ -174,11 +184,8 @@ void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base
 // mmode_resv0@<base> (reg in root cells, no no-map) as its first child.
 std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware) {
     validate_fdt(blob);
-    auto fail = [](int rc) { throw Error(std::string("cannot apply the firmware's tree edits: ") + fdt_strerror(rc)); };
-    int size = static_cast<int>(fdt_totalsize(blob.data()));
-    blob.resize(static_cast<std::size_t>(size) + 32 + 1024);
-    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32); rc != 0) fail(rc);
-    if (int rc = fdt_open_into(blob.data(), blob.data(), size + 32 + 1024); rc != 0) fail(rc);
+    grow(blob, 32, "apply the firmware's tree edits");
+    grow(blob, 1024, "apply the firmware's tree edits");
     add_reserved_child(blob, "mmode_resv0", firmware.base, firmware.region_size);
     return blob;
 }
@@ -210,15 +217,13 @@ LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path,
         blob = apply_overlay(std::move(blob), std::move(overlay), overlay_path);
     }
     if (options.firmware) blob = apply_firmware(std::move(blob), *options.firmware);
-    for (const BootReservation& r : options.reservations) {
+    if (!options.reservations.empty()) {
         validate_fdt(blob);
-        blob.resize(blob.size() + 1024);
-        if (int rc = fdt_open_into(blob.data(), blob.data(), static_cast<int>(blob.size())); rc != 0) {
-            throw Error(std::string("cannot add a reserved region to the tree: ") + fdt_strerror(rc));
+        for (const BootReservation& r : options.reservations) {
+            grow(blob, 1024, "add a reserved region to the tree");
+            add_reserved_child(blob, r.name, r.range.start, r.range.size);
         }
-        add_reserved_child(blob, r.name, r.range.start, r.range.size);
-    }
-    if (!options.reservations.empty()) {  // a bootloader hands on a packed tree
+        // a bootloader hands on a packed tree
         fdt_pack(blob.data());
         blob.resize(fdt_totalsize(blob.data()));
     }
