@@ -60,7 +60,7 @@ struct KernelProfile {
 std::string rules_directory();
 
 // The ids of the shipped profiles (rules/profiles/ID.yaml), sorted.
-std::vector<std::string> shipped_profile_ids();
+const std::vector<std::string>& shipped_profile_ids();
 // One shipped profile; each file is read once per process. Throws dtmem::Error.
 KernelProfile shipped_profile(const std::string& id);
 // The shipped profile `id` ("arm64-6.12", also "6.12" with `arch`), or the arch's default.

@@ -158,15 +158,20 @@ KernelProfile load_yaml(const fs::path& file) {
 
 }  // namespace
 
-std::vector<std::string> shipped_profile_ids() {
-    fs::path dir = fs::path(rules_directory()) / "profiles";
-    std::vector<std::string> ids;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.path().extension() == ".yaml") ids.push_back(entry.path().stem().string());
-    }
-    if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
-    std::sort(ids.begin(), ids.end());
+// Listed once per process, like the profiles themselves: a batch run selects a profile
+// for every tree.
+const std::vector<std::string>& shipped_profile_ids() {
+    static const std::vector<std::string> ids = [] {
+        fs::path dir = fs::path(rules_directory()) / "profiles";
+        std::vector<std::string> found;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            if (entry.path().extension() == ".yaml") found.push_back(entry.path().stem().string());
+        }
+        if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
+        std::sort(found.begin(), found.end());
+        return found;
+    }();
     return ids;
 }
 
@@ -184,7 +189,7 @@ KernelProfile shipped_profile(const std::string& id) {
 }
 
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch) {
-    std::vector<std::string> known = shipped_profile_ids();
+    const std::vector<std::string>& known = shipped_profile_ids();
     auto is_known = [&](const std::string& name) { return std::find(known.begin(), known.end(), name) != known.end(); };
     if (!id.empty()) {
         // "--kernel arm64-6.12", or "--kernel 6.12 --arch arm64" (the non-variant profile).
@@ -235,7 +240,7 @@ KernelProfile profile_from_config(const std::string& path) {
     // same arch and version when there is one.
     std::string twin = fmt::format("{}-{}.{}{}", arch_name(profile.arch), profile.version.major, profile.version.minor,
                                    profile.has("CONFIG_ARM_LPAE") ? "-lpae" : "");
-    auto ids = shipped_profile_ids();
+    const auto& ids = shipped_profile_ids();
     if (std::find(ids.begin(), ids.end(), twin) != ids.end()) {
         KernelProfile shipped = shipped_profile(twin);
         profile.build = shipped.build;
