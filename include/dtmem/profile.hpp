@@ -45,7 +45,6 @@ struct KernelProfile {
     bool swiotlb = false;
     bool dma_restricted_pool = false;
     bool dma_bounce_unaligned_kmalloc = false;
-    bool numa = false;
     u64 page_offset = 0;  // 32-bit ARM: CONFIG_PAGE_OFFSET
 
     bool has(const std::string& option) const;  // "y" (or "m")

@@ -94,7 +94,6 @@ void KernelProfile::derive() {
     swiotlb = has("CONFIG_SWIOTLB");
     dma_restricted_pool = has("CONFIG_DMA_RESTRICTED_POOL");
     dma_bounce_unaligned_kmalloc = has("CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC");
-    numa = has("CONFIG_NUMA");
     page_offset = number("CONFIG_PAGE_OFFSET").value_or(0);
     if (arch == Arch::Arm && page_offset == 0) {
         throw Error(fmt::format("kernel profile {}: CONFIG_PAGE_OFFSET is missing", id));
