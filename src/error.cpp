@@ -1,5 +1,7 @@
 #include "dtmem/error.hpp"
 
+#include "dtmem/diagnostic.hpp"
+
 #include <fmt/format.h>
 
 namespace dtmem {
@@ -12,6 +14,15 @@ std::string format_error(const std::string& input_file, const Error& error) {
     }
     if (error.node_path().empty()) return fmt::format("{}: error: {}", where, error.what());
     return fmt::format("{}: error: {}: {}", where, error.node_path(), error.what());
+}
+
+const char* severity_name(Severity severity) {
+    switch (severity) {
+    case Severity::Note: return "note";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    }
+    return "note";
 }
 
 }  // namespace dtmem

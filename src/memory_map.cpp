@@ -21,7 +21,7 @@ public:
         read_chosen();
         read_devices();
         map_.dma_max = dma_max_cpu_address(tree_);
-        for (const std::string& failure : map_.dma_max.failures) warn(kNoNode, failure, "dma-ranges");
+        for (const std::string& failure : map_.dma_max.failures) warn("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
         std::stable_sort(map_.diagnostics.begin(), map_.diagnostics.end(),
                          [](const Diagnostic& a, const Diagnostic& b) {
                              return (a.node + 1) < (b.node + 1);  // kNoNode (global) first
@@ -30,11 +30,11 @@ public:
     }
 
 private:
-    void note(NodeId node, std::string message, std::string property = {}) {
-        map_.diagnostics.push_back({Severity::Note, node, std::move(message), std::move(property)});
+    void note(std::string id, NodeId node, std::string message, std::string property = {}) {
+        map_.diagnostics.push_back({std::move(id), Severity::Note, node, std::move(message), std::move(property)});
     }
-    void warn(NodeId node, std::string message, std::string property = {}) {
-        map_.diagnostics.push_back({Severity::Warning, node, std::move(message), std::move(property)});
+    void warn(std::string id, NodeId node, std::string message, std::string property = {}) {
+        map_.diagnostics.push_back({std::move(id), Severity::Warning, node, std::move(message), std::move(property)});
     }
     [[noreturn]] void fail(NodeId node, const std::string& message, std::string_view property = {}) {
         throw Error(message, tree_.path(node),
@@ -69,13 +69,13 @@ private:
         for (NodeId node = tree_.first_child(tree_.root()); node != kNoNode; node = tree_.next_sibling(node)) {
             if (!is_memory_node(node)) {
                 if (tree_.name(node).substr(0, tree_.name(node).find('@')) == "memory") {
-                    warn(node, "named like a memory node but has no device_type = \"memory\": "
+                    warn("memory-node-without-device-type", node, "named like a memory node but has no device_type = \"memory\": "
                                "the kernel does not read it as RAM");
                 }
                 continue;
             }
             if (!tree_.is_available(node)) {
-                note(node, "memory node is disabled: the kernel ignores it", "status");
+                note("memory-node-disabled", node, "memory node is disabled: the kernel ignores it", "status");
                 continue;
             }
             RamSource source = RamSource::UsableMemory;
@@ -93,7 +93,7 @@ private:
             }
         }
         if (!options_.memory.empty()) {
-            if (!map_.ram.empty()) note(kNoNode, "RAM banks of the tree replaced by --memory");
+            if (!map_.ram.empty()) note("memory-replaced", kNoNode, "RAM banks of the tree replaced by --memory");
             map_.ram.clear();
             for (const Range& bank : options_.memory) map_.ram.push_back({kNoNode, bank, RamSource::CommandLine, false});
         }
@@ -101,12 +101,12 @@ private:
                   [](const RamBank& a, const RamBank& b) { return a.range.start < b.range.start; });
         for (std::size_t i = 1; i < map_.ram.size(); ++i) {
             if (map_.ram[i].range.overlaps(map_.ram[i - 1].range)) {
-                warn(map_.ram[i].node, fmt::format("RAM bank {}-{} overlaps the bank below it",
+                warn("memory-overlap", map_.ram[i].node, fmt::format("RAM bank {}-{} overlaps the bank below it",
                                                    hex(map_.ram[i].range.start), hex(map_.ram[i].range.last())));
             }
         }
         if (map_.ram.empty()) {
-            warn(kNoNode, "no RAM: the tree describes no memory (the bootloader usually fills it in); "
+            warn("no-ram", kNoNode, "no RAM: the tree describes no memory (the bootloader usually fills it in); "
                           "give it with --memory BASE:SIZE");
         }
     }
@@ -151,7 +151,7 @@ private:
             rm.unsupported_reason = "it has no ranges property";
         }
         if (!rm.supported()) {
-            warn(node, fmt::format("the kernel ignores /reserved-memory and every region in it: {} "
+            warn("reserved-memory-ignored", node, fmt::format("the kernel ignores /reserved-memory and every region in it: {} "
                                    "(\"Reserved memory: unsupported node format, ignoring\")",
                                    rm.unsupported_reason));
         }
@@ -178,7 +178,7 @@ private:
         auto invalid = [&](std::string problem, std::string_view property) {
             region.type = RegionType::Invalid;
             region.problem = std::move(problem);
-            warn(node, fmt::format("the kernel skips this region: \"{}\"", region.problem), std::string(property));
+            warn("reserved-region-skipped", node, fmt::format("the kernel skips this region: \"{}\"", region.problem), std::string(property));
         };
         std::string_view name = tree_.name(node);
 
@@ -198,7 +198,7 @@ private:
         if (!size) {
             region.type = RegionType::Invalid;
             region.problem = "neither reg nor size: the kernel ignores the node";
-            if (region.available) warn(node, region.problem);
+            if (region.available) warn("reserved-region-skipped", node, region.problem);
             return region;
         }
         if (size->value.size() != 4 * static_cast<std::size_t>(cells.size)) {
@@ -237,7 +237,7 @@ private:
             const Property* p = tree_.find_property(node, name);
             if (!p) return std::nullopt;
             auto value = p->as_string();
-            if (!value) warn(node, fmt::format("{} is not a string; ignored", name), std::string(name));
+            if (!value) warn("chosen-not-a-string", node, fmt::format("{} is not a string; ignored", name), std::string(name));
             return value;
         };
         map_.chosen.bootargs = text("bootargs");
@@ -258,7 +258,7 @@ private:
             if (*initrd_end > *initrd_start) {
                 map_.chosen.initrd = Range{*initrd_start, *initrd_end - *initrd_start};
             } else {
-                warn(node, "linux,initrd-end is not above linux,initrd-start: no initrd", "linux,initrd-end");
+                warn("initrd-empty", node, "linux,initrd-end is not above linux,initrd-start: no initrd", "linux,initrd-end");
             }
         }
         if (const Property* usable = tree_.find_property(node, "linux,usable-memory-range")) {
@@ -308,7 +308,7 @@ private:
             if (i < names.size()) use.name = names[i];
             auto region = region_index_.find(target);
             if (region == region_index_.end()) {
-                warn(node, fmt::format("memory-region entry {} points to {}, which is not a /reserved-memory region",
+                warn("memory-region-not-reserved", node, fmt::format("memory-region entry {} points to {}, which is not a /reserved-memory region",
                                        i, tree_.path(target)),
                      "memory-region");
             } else {
@@ -324,7 +324,7 @@ private:
         for (NodeId node = 1; node < tree_.node_count(); ++node) {
             if (!tree_.is_available_subtree(node)) continue;
             if (is_memory_node(node) && tree_.parent(node) != tree_.root()) {
-                note(node, "device_type = \"memory\" below the root level: the kernel reads memory "
+                note("memory-node-not-at-root", node, "device_type = \"memory\" below the root level: the kernel reads memory "
                            "nodes only directly under /");
             }
             if (skip_for_mmio(node)) continue;
@@ -372,7 +372,7 @@ private:
             map_.mmio.push_back(region);
         }
         if (!result.untranslatable.empty() && bus_cells(tree_, tree_.parent(node)).size > 0) {
-            note(node, "reg is not a CPU address: " + result.untranslatable, "reg");
+            note("reg-untranslatable", node, "reg is not a CPU address: " + result.untranslatable, "reg");
         }
     }
 

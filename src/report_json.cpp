@@ -162,7 +162,8 @@ public:
     Json diagnostics(const MemoryMap& map) const {
         Json list = Json::array();
         for (const Diagnostic& d : map.diagnostics) {
-            Json item = {{"severity", d.severity == Severity::Warning ? "warning" : "note"},
+            Json item = {{"id", d.id},
+                         {"severity", severity_name(d.severity)},
                          {"node", node_path(d.node)},
                          {"message", d.message}};
             locate(item, d.node, d.property);

@@ -230,10 +230,10 @@ public:
             if (auto location = d.node == kNoNode ? std::nullopt : tree_.location(d.node, d.property)) {
                 where = fmt::format("{}:{}:{}", location->file, location->line, location->column);
             }
-            bool warning = d.severity == Severity::Warning;
-            std::string label = style_.wrap(warning ? "warning" : "note", warning ? kYellow : kDim);
+            bool warning = d.severity != Severity::Note;
+            std::string label = style_.wrap(severity_name(d.severity), warning ? kYellow : kDim);
             std::string node = d.node == kNoNode ? "" : tree_.path(d.node) + ": ";
-            out_ << fmt::format("  {}: {}: {}{}\n", where, label, node, d.message);
+            out_ << fmt::format("  {}: {}: {}{} [{}]\n", where, label, node, d.message, d.id);
         }
     }
 

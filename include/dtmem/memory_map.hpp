@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dtmem/address.hpp"
+#include "dtmem/diagnostic.hpp"
 #include "dtmem/range.hpp"
 #include "dtmem/tree.hpp"
 
@@ -77,15 +78,6 @@ struct Device {
     bool dma_coherent = false;
     std::optional<DmaWindow> dma_window;
     std::vector<RegionUse> memory_regions;
-};
-
-enum class Severity { Note, Warning };
-
-struct Diagnostic {
-    Severity severity = Severity::Note;
-    NodeId node = kNoNode;
-    std::string message;
-    std::string property;  // the property the diagnostic is about, for its location
 };
 
 struct MemoryMap {

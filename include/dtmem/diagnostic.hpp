@@ -1,0 +1,25 @@
+// A diagnostic: a fact about the input that does not stop the analysis. Each has a stable
+// kebab-case id (tests, lint rules and editors key on it), a severity, the node it is
+// about (kNoNode for the whole input) and the property, whose DTS location the tree knows.
+#pragma once
+
+#include <string>
+
+#include "dtmem/tree.hpp"
+
+namespace dtmem {
+
+enum class Severity { Note, Warning, Error };
+
+struct Diagnostic {
+    std::string id;
+    Severity severity = Severity::Note;
+    NodeId node = kNoNode;
+    std::string message;
+    std::string property;  // the property the diagnostic is about, for its location
+};
+
+// "note", "warning", "error".
+const char* severity_name(Severity severity);
+
+}  // namespace dtmem
