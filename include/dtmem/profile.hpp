@@ -55,13 +55,12 @@ struct KernelProfile {
     void derive();
 };
 
-// rules/ as shipped: $DTMEM_RULES, else the source tree's rules/ (compiled in).
-std::string rules_directory();
-
-// The ids of the shipped profiles (rules/profiles/ID.yaml), sorted.
+// The ids of the shipped profiles (rules/profiles/ID.yaml, compiled into the binary), sorted.
 const std::vector<std::string>& shipped_profile_ids();
-// One shipped profile; each file is read once per process. Throws dtmem::Error.
+// One shipped profile. Throws dtmem::Error when there is none of that id.
 KernelProfile shipped_profile(const std::string& id);
+// A profile from a YAML file of the shipped profiles' form (--profile-file). Throws dtmem::Error.
+KernelProfile profile_from_file(const std::string& path);
 // The shipped profile `id` ("arm64-6.12", also "6.12" with `arch`), or the arch's default.
 // Throws dtmem::Error naming the known ids when there is none.
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch);
@@ -83,11 +82,13 @@ struct ArmMachine {
 std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
                                             const KernelProfile& profile);
 
-// What the user asked for: --kernel (a profile id or a version), --arch, --kernel-config.
+// What the user asked for: --kernel (a profile id or a version), --arch, --kernel-config,
+// --profile-file.
 struct ProfileRequest {
     std::string kernel;
     std::string arch;
     std::string config_file;
+    std::string profile_file;
 };
 
 // The profile to predict with. When the arch is not given it is read from the tree's CPUs

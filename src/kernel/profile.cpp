@@ -15,25 +15,11 @@
 
 #include "dtmem/error.hpp"
 #include "dtmem/tree.hpp"
+#include "embedded_rules.hpp"
+#include "profile_yaml.hpp"
 
 namespace dtmem {
 namespace fs = std::filesystem;
-
-std::string arch_name(Arch arch) {
-    switch (arch) {
-        case Arch::Arm64: return "arm64";
-        case Arch::Arm: return "arm";
-        case Arch::Riscv64: return "riscv64";
-    }
-    return "?";
-}
-
-std::optional<Arch> parse_arch(std::string_view name) {
-    if (name == "arm64" || name == "aarch64") return Arch::Arm64;
-    if (name == "arm" || name == "armhf" || name == "arm32") return Arch::Arm;
-    if (name == "riscv64" || name == "riscv") return Arch::Riscv64;
-    return std::nullopt;
-}
 
 bool KernelProfile::has(const std::string& option) const {
     auto it = config.find(option);
@@ -100,91 +86,37 @@ void KernelProfile::derive() {
     }
 }
 
-std::string rules_directory() {
-    if (const char* env = std::getenv("DTMEM_RULES"); env && *env) return env;
-    return DTMEM_RULES_DIR;
-}
-
-namespace {
-
-KernelVersion parse_version(const std::string& text, const std::string& where) {
-    std::smatch m;
-    static const std::regex pattern(R"((\d+)\.(\d+)(?:\.(\d+))?)");
-    if (!std::regex_search(text, m, pattern)) throw Error(fmt::format("{}: no kernel version in \"{}\"", where, text));
-    return {std::stoi(m[1]), std::stoi(m[2]), m[3].matched ? std::stoi(m[3]) : 0};
-}
-
-KernelProfile load_yaml(const fs::path& file) {
-    KernelProfile profile;
-    try {
-        YAML::Node yaml = YAML::LoadFile(file.string());
-        profile.id = yaml["id"].as<std::string>();
-        auto arch = parse_arch(yaml["arch"].as<std::string>());
-        if (!arch) throw Error(fmt::format("unknown arch {}", yaml["arch"].as<std::string>()));
-        profile.arch = *arch;
-        profile.version = parse_version(yaml["version"].as<std::string>(), file.string());
-        // The package version carries the patch level (6.12.13+ differs from 6.12.0).
-        if (yaml["source"] && yaml["source"]["version"]) {
-            KernelVersion package = parse_version(yaml["source"]["version"].as<std::string>(), file.string());
-            if (package.major == profile.version.major && package.minor == profile.version.minor) profile.version = package;
-        }
-        profile.description = yaml["description"] ? yaml["description"].as<std::string>() : "";
-        for (const auto& entry : yaml["config"]) {
-            if (!entry.second.IsNull()) profile.config[entry.first.as<std::string>()] = entry.second.as<std::string>();
-        }
-        if (const YAML::Node build = yaml["build"]) {
-            for (const auto& entry : build) {
-                const YAML::Node value = entry.second.IsMap() ? entry.second["value"] : entry.second;
-                if (value && value.IsSequence()) {
-                    auto& list = profile.build_lists[entry.first.as<std::string>()];
-                    for (const auto& item : value) list.push_back(std::stoll(item.as<std::string>(), nullptr, 0));
-                } else if (value && value.IsScalar() && !value.IsNull()) {
-                    std::string text = value.as<std::string>();
-                    std::size_t used = 0;
-                    std::int64_t number = std::stoll(text, &used, 0);
-                    if (used != text.size()) throw Error(fmt::format("build number {} = {} is not a number", entry.first.as<std::string>(), text));
-                    profile.build[entry.first.as<std::string>()] = number;
-                }
-            }
-        }
-        profile.build["default"] = yaml["default"] && yaml["default"].as<bool>() ? 1 : 0;
-    } catch (const YAML::Exception& e) {
-        throw Error(fmt::format("kernel profile {}: {}", file.string(), e.what()));
-    }
-    profile.derive();
-    return profile;
-}
-
-}  // namespace
-
-// Listed once per process, like the profiles themselves: a batch run selects a profile
-// for every tree.
 const std::vector<std::string>& shipped_profile_ids() {
     static const std::vector<std::string> ids = [] {
-        fs::path dir = fs::path(rules_directory()) / "profiles";
         std::vector<std::string> found;
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(dir, ec)) {
-            if (entry.path().extension() == ".yaml") found.push_back(entry.path().stem().string());
-        }
-        if (ec) throw Error(fmt::format("cannot read kernel profiles in {}: {}", dir.string(), ec.message()));
-        std::sort(found.begin(), found.end());
+        for (const detail::EmbeddedProfile& shipped : detail::embedded_profiles()) found.emplace_back(shipped.id);
         return found;
     }();
     return ids;
 }
 
-// Each profile file is parsed once per process (YAML parsing is most of a single run's
-// time); a batch run predicts many trees with the same profiles.
+// Each profile is built once per process; a batch run predicts many trees with the same profiles.
 KernelProfile shipped_profile(const std::string& id) {
     static std::mutex mutex;
-    static std::map<std::string, KernelProfile> cache;
+    static std::map<std::string, KernelProfile, std::less<>> cache;
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find(id);
-    if (it != cache.end()) return it->second;
-    KernelProfile profile = load_yaml(fs::path(rules_directory()) / "profiles" / (id + ".yaml"));
-    if (profile.id != id) throw Error(fmt::format("kernel profile {}.yaml says its id is {}", id, profile.id));
+    if (auto cached = cache.find(id); cached != cache.end()) return cached->second;
+    auto shipped = detail::embedded_profiles();
+    auto it = std::lower_bound(shipped.begin(), shipped.end(), id,
+                               [](const detail::EmbeddedProfile& p, const std::string& wanted) { return p.id < wanted; });
+    if (it == shipped.end() || it->id != id) throw Error(fmt::format("no shipped kernel profile {}", id));
+    KernelProfile profile = it->make();
+    profile.derive();
     return cache.emplace(id, std::move(profile)).first->second;
+}
+
+KernelProfile profile_from_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(fmt::format("cannot open kernel profile {}", path));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    KernelProfile profile = detail::parse_profile_yaml(text, path);
+    profile.derive();
+    return profile;
 }
 
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch) {
@@ -224,7 +156,7 @@ KernelProfile profile_from_config(const std::string& path) {
             auto arch = parse_arch(m[1].str());
             if (!arch) throw Error(fmt::format("{}: architecture {} is not modelled (arm64, arm, riscv)", path, m[1].str()));
             profile.arch = *arch;
-            profile.version = parse_version(m[2].str(), path);
+            profile.version = detail::parse_version(m[2].str(), path);
             have_header = true;
         } else if (std::regex_match(line, m, option)) {
             std::string value = m[2].str();
@@ -279,6 +211,7 @@ Arch guess_arch(const Tree& tree) {
 
 KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, std::string& assumed) {
     if (!request.config_file.empty()) return profile_from_config(request.config_file);
+    if (!request.profile_file.empty()) return profile_from_file(request.profile_file);
     std::optional<Arch> arch;
     if (!request.arch.empty()) {
         arch = parse_arch(request.arch);
@@ -320,10 +253,9 @@ std::vector<std::string> strings_of(const YAML::Node& list) {
 
 const std::vector<MachineRule>& machine_rules() {
     static const std::vector<MachineRule> rules = [] {
-        fs::path file = fs::path(rules_directory()) / "quirks" / "arm-machines.yaml";
         std::vector<MachineRule> loaded;
         try {
-            YAML::Node yaml = YAML::LoadFile(file.string());
+            YAML::Node yaml = YAML::Load(std::string(detail::embedded_arm_machines_yaml()));
             for (const auto& machine : yaml["machines"]) {
                 MachineRule rule;
                 rule.name = machine["name"].as<std::string>();
@@ -350,7 +282,7 @@ const std::vector<MachineRule>& machine_rules() {
                 loaded.push_back(std::move(rule));
             }
         } catch (const YAML::Exception& e) {
-            throw Error(fmt::format("machine quirks {}: {}", file.string(), e.what()));
+            throw Error(fmt::format("machine quirks rules/quirks/arm-machines.yaml: {}", e.what()));
         }
         return loaded;
     }();
@@ -362,8 +294,7 @@ const std::vector<MachineRule>& machine_rules() {
 // The quirk file in lower case, for a cheap first look before it is parsed.
 const std::string& machine_rules_text() {
     static const std::string text = [] {
-        std::ifstream in(fs::path(rules_directory()) / "quirks" / "arm-machines.yaml");
-        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::string content(detail::embedded_arm_machines_yaml());
         for (char& c : content) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return content;
     }();
