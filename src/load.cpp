@@ -45,7 +45,9 @@ CompiledDts compile_dts(const std::string& path, const Bytes& content, bool symb
     std::vector<std::string> cpp = {options.cpp, "-nostdinc", "-undef", "-D__DTS__",
                                     "-x", "assembler-with-cpp"};
     std::vector<std::string> include_dirs;
-    if (path != "-") include_dirs.push_back(std::filesystem::path(path).parent_path().string());
+    // Absolute: dtc resolves /include/ from the folder of the file it reads (our temporary
+    // copy), so "board.dts" must give "$PWD", not "".
+    if (path != "-") include_dirs.push_back(std::filesystem::absolute(path).parent_path().string());
     include_dirs.insert(include_dirs.end(), options.include_dirs.begin(), options.include_dirs.end());
     for (const std::string& dir : include_dirs) {
         if (!dir.empty()) cpp.push_back("-I" + dir);
