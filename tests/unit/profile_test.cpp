@@ -1,0 +1,55 @@
+// The shipped profiles compiled into the binary are the rules/profiles/*.yaml files, and a
+// user's own profile file goes through the same reader.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "dtmem/error.hpp"
+#include "dtmem/profile.hpp"
+#include "kernel/profile_yaml.hpp"
+
+using namespace dtmem;
+namespace fs = std::filesystem;
+
+TEST_CASE("shipped profiles: the binary holds exactly rules/profiles/*.yaml") {
+    fs::path dir = fs::path(DTMEM_SOURCE_DIR) / "rules" / "profiles";
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() == ".yaml") files.push_back(entry.path().stem().string());
+    }
+    std::sort(files.begin(), files.end());
+    CHECK(shipped_profile_ids() == files);
+    for (const std::string& id : files) {
+        CAPTURE(id);
+        KernelProfile from_file = profile_from_file((dir / (id + ".yaml")).string());
+        KernelProfile shipped = shipped_profile(id);
+        CHECK(shipped.id == from_file.id);
+        CHECK(shipped.arch == from_file.arch);
+        CHECK(shipped.version == from_file.version);
+        CHECK(shipped.description == from_file.description);
+        CHECK(shipped.config == from_file.config);
+        CHECK(shipped.build == from_file.build);
+        CHECK(shipped.build_lists == from_file.build_lists);
+        CHECK(shipped.pageblock_bytes == from_file.pageblock_bytes);
+    }
+}
+
+TEST_CASE("profile files: versions, and errors that name the file") {
+    CHECK(detail::parse_version("6.1.0-27-arm64", "x") == KernelVersion{6, 1, 0});
+    CHECK(detail::parse_version("Linux/arm64 6.12.57 Kernel", "x") == KernelVersion{6, 12, 57});
+    CHECK(detail::parse_version("build 7 of 6.6", "x") == KernelVersion{6, 6, 0});
+    CHECK_THROWS_AS(detail::parse_version("no version", "x"), Error);
+
+    fs::path file = fs::temp_directory_path() / "dtmem-profile-test.yaml";
+    std::ofstream(file) << "id: mine\narch: arm64\nversion: \"6.1\"\nconfig: [unclosed\n";
+    try {
+        profile_from_file(file.string());
+        FAIL("a malformed profile was accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find(file.string()) != std::string::npos);
+    }
+    CHECK_THROWS_AS(profile_from_file((fs::temp_directory_path() / "dtmem-no-such-profile.yaml").string()), Error);
+    fs::remove(file);
+}
