@@ -2,6 +2,7 @@
 // step in the kernel's own order, on a model of memblock. Each step names the kernel
 // function it mirrors; section numbers refer to the team's kernel-semantics notes.
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <set>
 
@@ -168,6 +169,16 @@ private:
             base = min_addr;
         }
         memblock_.add(base, size);
+    }
+
+    // Nothing of the described RAM reached memblock (every bank under a page, outside the
+    // kernel's reach, or outside linux,usable-memory-range): the kernel cannot set up memory.
+    // arm64 panics in its first page-table allocation; elsewhere the outcome is not modelled.
+    bool no_memory_left() {
+        if (!memblock_.memory().empty()) return false;
+        prediction_.unmodelled.push_back("no RAM is left after the kernel reads the memory nodes: it cannot boot, "
+                                         "and how it fails is not predicted");
+        return true;
     }
 
     // early_init_dt_scan_memory() in tree order, then linux,usable-memory-range.
@@ -666,7 +677,9 @@ private:
         if (info) memblock_.free(*info, page);
         if (areas) memblock_.free(*areas, page);
         // alloc_large_system_hash(): dentry (scale 13) and inode (scale 14) caches.
-        for (u64 scale : {13, 14}) memblock_.alloc(hash_table_bytes(scale), 64);
+        for (u64 scale : {13, 14}) {
+            if (u64 bytes = hash_table_bytes(scale)) memblock_.alloc(bytes, 64);
+        }
         // page_ext_init_flatmem(): one entry per page the node spans.
         if (u64 entry = optional_build("page_ext_bytes_per_page")) {
             u64 order_bytes = profile_.page_size << 11;
@@ -684,7 +697,7 @@ private:
         entries = round_up_pow2(entries);
         u64 most = std::min<u64>((nr_kernel_pages_ * page >> 4) / kBucket, 0x80000000ULL);
         entries = std::min(entries, most);
-        return kBucket << (63 - __builtin_clzll(entries));
+        return kBucket * std::bit_floor(entries);  // 1 << ilog2(); no table when no page is left
     }
 
     // ---- swiotlb (kernel/dma/swiotlb.c swiotlb_init_remap(), 2.8) ----------------------
@@ -693,7 +706,7 @@ private:
     static constexpr u64 kSegment = 128;      // IO_TLB_SEGSIZE
     static constexpr u64 kMinSlabs = 512;     // IO_TLB_MIN_SLABS (1 MiB)
 
-    static u64 round_up_pow2(u64 v) { return v <= 1 ? 1 : u64{1} << (64 - __builtin_clzll(v - 1)); }
+    static u64 round_up_pow2(u64 v) { return v <= 1 ? 1 : std::bit_ceil(v); }  // callers keep v <= 2^63
 
     // num_possible_cpus(): the CPU nodes of the tree.
     u64 possible_cpus() const {
@@ -718,6 +731,13 @@ private:
     void swiotlb(bool needed, u64 low_limit) {
         if (!profile_.swiotlb) return;
         u64 nslabs = cmdline_.swiotlb_slabs.value_or((64 * kMiB) >> kSlabShift);  // IO_TLB_DEFAULT_SIZE
+        // The kernel computes the buffer's bytes as nslabs << IO_TLB_SHIFT in an unsigned long:
+        // beyond 2^53 slabs that wraps, and what it then allocates is not modelled.
+        if (nslabs > (~u64{0} >> kSlabShift) / 2) {
+            prediction_.unmodelled.push_back(fmt::format("swiotlb={} slabs: the kernel's size arithmetic wraps; "
+                                                         "the bounce buffer is not predicted", nslabs));
+            return;
+        }
         needed |= cmdline_.swiotlb_force;
         if (profile_.dma_bounce_unaligned_kmalloc && !needed && !cmdline_.swiotlb_slabs && bounces_kmalloc()) {
             // 1 MiB per GiB of RAM for kmalloc() bouncing (swiotlb_adjust_size()).
@@ -814,6 +834,7 @@ private:
         memblock_.reserve(dtb_, tree_.blob().size());  // setup_machine_fdt()
 
         // arm64_memblock_init()
+        remove_unaddressable_arm64(kernel + image_size);
         if (!cmdline_.mem.empty()) {
             u64 limit = align_down(cmdline_.mem.back().size, profile_.page_size);
             log(fmt::format("Memory limited to {}MB", limit / kMiB));
@@ -826,7 +847,7 @@ private:
         memblock_.reserve(kernel + text_offset, image_size - text_offset);
         scan_reserved_memory();
 
-        arm64_early_allocations();
+        if (!arm64_early_allocations()) return;
 
         // bootmem_init(): zone_sizes_init(), then dma_contiguous_reserve()
         u64 dma_limit = arm64_zones();
@@ -960,6 +981,7 @@ private:
             assume(fmt::format("PHYS_OFFSET {}", hex(phys_offset_)));
         }
         scan_memory(phys_offset_, profile_.lpae ? ~u64{0} : 0xffffffffULL);
+        if (no_memory_left()) return;
         memblock_.reserve(dtb_, tree_.blob().size());
 
         // parse_early_param(): mem= replaces memory; vmalloc=
@@ -1104,26 +1126,44 @@ private:
 
     // create_linear_mapping_page_table() and create_kernel_page_table(): page-table pages
     // for the linear map (sv57 as on QEMU virt: P4D, PUD, PMD, PTE levels), the KFENCE pool
-    // mapped with pages, and the kernel mapping's own P4D, PUD and PMD tables.
+    // mapped with pages, and the kernel mapping's own P4D, PUD and PMD tables. A table is
+    // counted once per index it covers; the indices are gathered as ranges, so the count
+    // costs the number of memblock regions, not the size of RAM.
     u64 riscv_page_tables(u64 ram_base, u64 kernel, u64 kernel_end, std::optional<u64> kfence) {
-        std::set<u64> p4d, pud, pmd, pte;
+        // Per level: the virtual-address shift one table covers, and the [first, last] index
+        // ranges of the tables needed.
+        struct Level {
+            int shift;
+            std::vector<std::pair<u64, u64>> spans;
+        };
+        Level p4d{48, {}}, pud{39, {}}, pmd{30, {}}, pte{21, {}};
+        auto need = [](Level& level, u64 va_start, u64 va_end) {
+            if (va_start < va_end) level.spans.push_back({va_start >> level.shift, (va_end - 1) >> level.shift});
+        };
+        // best_map_size(): 1 GiB where physical and virtual addresses are both aligned and a
+        // whole GiB is left, else 2 MiB likewise, else a page; `fixed` forces one size.
         auto map = [&](u64 start, u64 end, u64 fixed) {
-            for (u64 pa = start; pa < end;) {
-                u64 va = pa - ram_base;  // PAGE_OFFSET is aligned far beyond a PUD
-                u64 size = fixed;
-                if (!size) {  // best_map_size()
-                    size = profile_.page_size;
-                    if (pa % kGiB == 0 && va % kGiB == 0 && end - pa >= kGiB) {
-                        size = kGiB;
-                    } else if (pa % (2 * kMiB) == 0 && va % (2 * kMiB) == 0 && end - pa >= 2 * kMiB) {
-                        size = 2 * kMiB;
-                    }
-                }
-                p4d.insert(va >> 48);
-                pud.insert(va >> 39);
-                if (size < kGiB) pmd.insert(va >> 30);
-                if (size < 2 * kMiB) pte.insert(va >> 21);
-                pa += size;
+            if (start >= end) return;
+            u64 offset = ram_base;  // va = pa - phys_ram_base (PAGE_OFFSET is aligned far beyond a PUD)
+            need(p4d, start - offset, end - offset);
+            need(pud, start - offset, end - offset);
+            auto mapped_with = [&](u64 size) -> std::pair<u64, u64> {  // [first, end) mapped in `size` blocks
+                if (fixed) return fixed >= size ? std::pair{start, end} : std::pair{end, end};
+                if (start % profile_.page_size || offset % size) return {end, end};
+                u64 first = align_up(start, size), last = align_down(end, size);
+                return first < last ? std::pair{first, last} : std::pair{end, end};
+            };
+            auto [gib_start, gib_end] = mapped_with(kGiB);
+            auto [mib_start, mib_end] = mapped_with(2 * kMiB);
+            if (gib_start >= gib_end) gib_start = gib_end = mib_start;  // no GiB blocks
+            // PMD tables where blocks are smaller than a GiB, PTE tables where smaller than 2 MiB.
+            need(pmd, start - offset, gib_start - offset);
+            need(pmd, gib_end - offset, end - offset);
+            if (mib_start >= mib_end) {
+                need(pte, start - offset, end - offset);
+            } else {
+                need(pte, start - offset, mib_start - offset);
+                need(pte, mib_end - offset, end - offset);
             }
         };
         // The kernel image and the KFENCE pool are marked NOMAP while the banks are mapped.
@@ -1138,7 +1178,20 @@ private:
             map(*kfence, *kfence + build("kfence_pool_bytes"), profile_.page_size);
             memblock_.mark_nomap(*kfence, build("kfence_pool_bytes"), false);
         }
-        return p4d.size() + pud.size() + pmd.size() + pte.size() + build("kernel_mapping_tables");
+        u64 tables = build("kernel_mapping_tables");
+        for (Level* level : {&p4d, &pud, &pmd, &pte}) {  // distinct indices: merge the ranges
+            std::sort(level->spans.begin(), level->spans.end());
+            u64 next = 0;  // first index not yet counted
+            bool any = false;
+            for (auto [first, last] : level->spans) {
+                if (any && last < next) continue;
+                u64 from = any ? std::max(first, next) : first;
+                tables += last - from + 1;
+                next = last + 1;
+                any = true;
+            }
+        }
+        return tables;
     }
 
     void boot_riscv64() {
@@ -1146,6 +1199,7 @@ private:
             log(fmt::format("Machine model: {}", *model->as_string()));
         }
         scan_memory(0, ~u64{0});
+        if (no_memory_left()) return;
         u64 page = profile_.page_size;
         // setup_bootmem()
         if (!cmdline_.mem.empty()) {
@@ -1180,7 +1234,7 @@ private:
         std::optional<u64> kfence;
         if (profile_.has("CONFIG_KFENCE")) kfence = memblock_.alloc_range(build("kfence_pool_bytes"), page, 0, ~u64{0});
         u64 tables = riscv_page_tables(ram_base, kernel, kernel_end, kfence);
-        for (u64 i = 0; i < tables; ++i) memblock_.alloc_range(page, page, 0, ~u64{0});
+        memblock_.alloc_run(tables, page, page, ~u64{0});
         assume("sv57 page tables (QEMU virt harts)");
 
         // unflatten_device_tree(), then misc_mem_init()
@@ -1198,6 +1252,25 @@ private:
         swiotlb(end / page > dma32_limit / page, build("arch_low_address_limit"));
     }
 
+    // arm64_memblock_init(): memory above the physical address size (PHYS_MASK_SHIFT =
+    // CONFIG_ARM64_PA_BITS) is removed, then what the linear map cannot cover: it spans
+    // 2^(vabits_actual - 1) bytes from memstart_addr (ARM64_MEMSTART_ALIGN-aligned start of
+    // DRAM); when memory reaches beyond it, the bottom goes instead of the top.
+    void remove_unaddressable_arm64(u64 kernel_end) {
+        u64 pa_limit = u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48);
+        memblock_.remove(pa_limit, ~u64{0} - pa_limit);
+        // 52-bit VA kernels run with 48 bits on CPUs without LPA2/LVA (vabits_actual).
+        u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), 48) - 1);
+        int page_shift = std::countr_zero(profile_.page_size);
+        u64 memstart_align = u64{1} << (page_shift == 12 ? 30 : page_shift == 14 ? 25 : 29);  // ARM64_MEMSTART_SHIFT
+        u64 memstart = align_down(memblock_.start_of_dram(), memstart_align);
+        u64 linear_end = std::max(memstart + linear_size, kernel_end);
+        memblock_.remove(linear_end, ~u64{0} - linear_end);
+        if (memstart + linear_size < memblock_.end_of_dram()) {
+            memblock_.remove(0, align_up(memblock_.end_of_dram() - linear_size, memstart_align));
+        }
+    }
+
     // memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
     void mem_limit_remove_map(u64 limit) {
         u64 remaining = limit, cut = memblock_.end_of_dram();
@@ -1212,14 +1285,20 @@ private:
     }
 
     // The allocations between the reserved-memory scan and dma_contiguous_reserve() (2.7.1).
-    void arm64_early_allocations() {
+    // Returns false when the boot stops here (the kernel panics).
+    bool arm64_early_allocations() {
         u64 page = profile_.page_size;
         // paging_init(): one page-table page per 2 MiB block (B) and per 1 GiB (G) of mapped
         // memory, one per further 512 GiB, plus the build's constant; one page at a time.
         u64 blocks = units_touched(2 * kMiB, false), gigs = units_touched(kGiB, false);
-        long pages = static_cast<long>(blocks + gigs + units_touched(512 * kGiB, false) - 1) +
+        long pages = static_cast<long>(blocks + gigs + units_touched(512 * kGiB, false)) - 1 +
                      static_cast<long>(profile_.build_number("page_table_constant"));
-        memblock_.alloc_pages(static_cast<u64>(std::max(pages, 0L)), page, memblock_.current_limit());
+        u64 wanted = static_cast<u64>(std::max(pages, 0L));
+        if (memblock_.memory().empty() || memblock_.alloc_run(wanted, page, page, memblock_.current_limit()) < wanted) {
+            // arch/arm64/mm/mmu.c early_pgtable_alloc(): no free page left for a table.
+            log("Kernel panic - not syncing: Failed to allocate page table page");
+            return false;
+        }
 
         // unflatten_device_tree()
         if (restructured()) {
@@ -1230,6 +1309,7 @@ private:
         memblock_.alloc(unflattened_size(), pointer_bytes());
 
         numa_and_sparse();
+        return true;
     }
 
     // How many `unit`-aligned blocks memory touches (NOMAP memory too when `with_nomap`).
@@ -1273,7 +1353,7 @@ private:
         memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
         u64 section = build("section_size_bytes");
         u64 sections = units_touched(section, true);  // present sections, no-map memory included
-        for (u64 i = units_touched(16 * kGiB, true); i > 0; --i) memblock_.alloc(build("sparse_index_bytes"), 64);
+        memblock_.alloc_run(units_touched(16 * kGiB, true), build("sparse_index_bytes"), 64, memblock_.current_limit());
         // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
         u64 usemaps = build("usemap_bytes_per_section") * sections;
         u64 goal = node_data ? align_down(*node_data, section) : 0;
@@ -1284,8 +1364,8 @@ private:
         memblock_.alloc(memmap * sections, memmap, ram_base);
         // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
         u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
-        u64 tables = build("vmemmap_early_pages") + (span - 1) / (64 * kGiB);
-        for (u64 i = 0; i < tables; ++i) memblock_.alloc(page, page, ram_base);
+        u64 tables = build("vmemmap_early_pages") + (span ? (span - 1) / (64 * kGiB) : 0);
+        memblock_.alloc_run(tables, page, page, memblock_.current_limit());  // all memory lies above ram_base
     }
 
     // __unflatten_device_tree(): the size unflatten_dt_nodes() measures (2.7.1, U).
@@ -1321,7 +1401,7 @@ private:
         u64 dt_limit = map_.dma_max.address.value_or(~u64{0});
         u64 dma_end = 0, dma32_end = 0;
         if (!at_least(6, 12)) {
-            int bits = dt_limit == ~u64{0} ? 64 : 64 - __builtin_clzll(dt_limit);  // fls64
+            int bits = std::bit_width(dt_limit);  // fls64(), 0 for a limit of 0
             bits = std::min(bits, 32);
             auto max_zone_phys = [&](int zone_bits) {
                 u64 mask = zone_bits >= 64 ? ~u64{0} : (u64{1} << zone_bits) - 1;

@@ -162,16 +162,19 @@ std::optional<u64> Memblock::alloc_range(u64 size, u64 align, u64 start, u64 end
     return found;
 }
 
-void Memblock::alloc_pages(u64 count, u64 page, u64 end) {
+u64 Memblock::alloc_run(u64 count, u64 size, u64 align, u64 end) {
+    const u64 wanted = count;
     auto ranges = free_ranges(page_size_, end);
     for (auto it = ranges.rbegin(); it != ranges.rend() && count > 0; ++it) {
-        u64 top = it->second / page * page;
-        u64 bottom = (it->first + page - 1) / page * page;
-        if (top <= bottom) continue;
-        u64 taken = std::min(count, (top - bottom) / page);
-        reserve(top - taken * page, taken * page);
+        auto [bottom, top] = *it;
+        if (top - bottom < size) continue;
+        u64 highest = (top - size) / align * align;
+        if (highest < bottom) continue;
+        u64 taken = std::min(count, (highest - bottom) / size + 1);
+        reserve(highest + size - taken * size, taken * size);
         count -= taken;
     }
+    return wanted - count;
 }
 
 std::optional<u64> Memblock::alloc(u64 size, u64 align, u64 min, u64 max) {

@@ -44,9 +44,10 @@ public:
     std::optional<u64> find(u64 size, u64 align, u64 start, u64 end) const;
     // memblock_phys_alloc_range(): find + reserve.
     std::optional<u64> alloc_range(u64 size, u64 align, u64 start, u64 end);
-    // `count` single-page memblock_phys_alloc_range() calls in a row, top-down below `end`:
-    // the highest free pages, holes first. Done in one pass.
-    void alloc_pages(u64 count, u64 page, u64 end);
+    // `count` top-down memblock_phys_alloc_range(size, align, 0, end) calls in a row, `size`
+    // a multiple of `align`: each block sits right below the one before, holes skipped.
+    // Done in one pass over the free ranges. Returns how many blocks were taken.
+    u64 alloc_run(u64 count, u64 size, u64 align, u64 end);
     // memblock_alloc_try_nid(): below the current limit, retrying without `min`.
     std::optional<u64> alloc(u64 size, u64 align, u64 min = 0, u64 max = kAllocAnywhere);
 

@@ -51,22 +51,34 @@ TEST_CASE("memblock: the first page is never handed out, limits are exclusive") 
     CHECK(m.alloc_range(4096, 4096, 0, 8 * kMiB) == 8 * kMiB - 4096);
 }
 
-TEST_CASE("memblock: page-table pages taken in one pass equal one-at-a-time allocation") {
+TEST_CASE("memblock: a run of blocks taken in one pass equals one-at-a-time allocation") {
     auto fresh = [] {
         Memblock m(4096, ~u64{0});
         m.add(0x40000000, 64 * kMiB);
         m.reserve(0x43ffe000, 4096);  // a hole of one page at the very top
         m.reserve(0x43ff0000, 0x8000);
+        m.reserve(0x43fe0fc0, 0x40);  // a top that is 64-byte but not page aligned
         return m;
     };
-    Memblock one = fresh(), bulk = fresh();
-    for (int i = 0; i < 40; ++i) one.alloc_range(4096, 4096, 0, kAllocAnywhere);
-    bulk.alloc_pages(40, 4096, kAllocAnywhere);
-    REQUIRE(one.reserved().size() == bulk.reserved().size());
-    for (std::size_t i = 0; i < one.reserved().size(); ++i) {
-        CHECK(one.reserved()[i].base == bulk.reserved()[i].base);
-        CHECK(one.reserved()[i].size == bulk.reserved()[i].size);
+    struct Run {
+        u64 count, size, align;
+    };
+    for (Run run : {Run{40, 4096, 4096}, Run{40, 4096, 64}, Run{7, 0x3000, 0x1000}}) {
+        CAPTURE(run.size);
+        CAPTURE(run.align);
+        Memblock one = fresh(), bulk = fresh();
+        for (u64 i = 0; i < run.count; ++i) one.alloc_range(run.size, run.align, 0, kAllocAnywhere);
+        CHECK(bulk.alloc_run(run.count, run.size, run.align, kAllocAnywhere) == run.count);
+        REQUIRE(one.reserved().size() == bulk.reserved().size());
+        for (std::size_t i = 0; i < one.reserved().size(); ++i) {
+            CHECK(one.reserved()[i].base == bulk.reserved()[i].base);
+            CHECK(one.reserved()[i].size == bulk.reserved()[i].size);
+        }
     }
+    // More blocks than memory: the run says how many it got (page 0 is never handed out).
+    Memblock small(4096, ~u64{0});
+    small.add(0, 16 * 4096);
+    CHECK(small.alloc_run(100, 4096, 4096, kAllocAnywhere) == 15);
 }
 
 TEST_CASE("memblock: a 32-bit bank ending at 4 GiB loses its last byte (memblock_cap_size)") {

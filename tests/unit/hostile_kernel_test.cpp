@@ -1,0 +1,113 @@
+// Hostile trees that once crashed or hung the boot simulation: each now ends with the
+// kernel's own outcome (from its source), in time bounded by regions, not bytes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "dtmem/prediction.hpp"
+#include "helpers.hpp"
+
+using namespace dtmem;
+using namespace dtmem::test;
+
+namespace {
+
+struct Booted {
+    LoadedTree loaded;
+    MemoryMap map;
+    Prediction prediction;
+};
+
+Booted boot(std::string_view dts, const std::string& kernel, std::optional<std::string> bootargs = std::nullopt) {
+    LoadedTree loaded = load_dts(dts);
+    MemoryMap map = build_memory_map(loaded.tree);
+    BootInputs inputs;
+    inputs.bootargs = std::move(bootargs);
+    Prediction prediction = predict_boot(loaded.tree, map, find_profile(kernel, std::nullopt), inputs);
+    return {std::move(loaded), std::move(map), std::move(prediction)};
+}
+
+bool logged(const Prediction& p, std::string_view line) {
+    return std::find(p.log.begin(), p.log.end(), line) != p.log.end();
+}
+
+bool unmodelled(const Prediction& p, std::string_view words) {
+    return std::any_of(p.unmodelled.begin(), p.unmodelled.end(),
+                       [&](const std::string& u) { return u.find(words) != std::string::npos; });
+}
+
+const char* kArm64Cpu =
+    "cpus { #address-cells = <1>; #size-cells = <0>; cpu@0 { device_type = \"cpu\"; compatible = \"arm,cortex-a72\"; reg = <0>; }; };";
+
+}  // namespace
+
+TEST_CASE("hostile: every page reserved, arm64 panics allocating its first page table") {
+    // arch/arm64/mm/mmu.c early_pgtable_alloc(): panic() when memblock has no free page.
+    std::string dts = std::string("/dts-v1/;\n/memreserve/ 0x40000000 0x40000000;\n/ { #address-cells = <2>; #size-cells = <2>; ") +
+                      kArm64Cpu + " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    for (const char* kernel : {"arm64-6.1", "arm64-6.12"}) {
+        Booted b = boot(dts, kernel);
+        CHECK(logged(b.prediction, "Kernel panic - not syncing: Failed to allocate page table page"));
+    }
+}
+
+TEST_CASE("hostile: memory nothing of which reaches memblock") {
+    // A bank smaller than a page (early_init_dt_add_memory_arch() ignores it), and a
+    // linux,usable-memory-range outside RAM (memblock_cap_memory_range() leaves nothing).
+    std::string sub_page = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                           " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x800>; }; };";
+    std::string outside = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                          " chosen { linux,usable-memory-range = <0 0x90000000 0 0x1000000>; };"
+                          " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    for (const std::string& dts : {sub_page, outside}) {
+        CHECK(logged(boot(dts, "arm64-6.12").prediction, "Kernel panic - not syncing: Failed to allocate page table page"));
+        CHECK(unmodelled(boot(dts, "riscv64-6.12").prediction, "no RAM is left"));
+        CHECK(unmodelled(boot(dts, "arm-6.1").prediction, "no RAM is left"));
+    }
+}
+
+TEST_CASE("hostile: a bank of almost 2^63 bytes is cut to what arm64 can map") {
+    // arm64_memblock_init(): memblock_remove() above 1 << PHYS_MASK_SHIFT, then above
+    // memstart_addr + linear region (2^47 bytes with 48-bit VA; 6.12's 52-bit VA build runs
+    // with 48 bits without LPA2).
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@0 { device_type = \"memory\"; reg = <0 0x1000 0x7fffffff 0xfffff000>; }; };";
+    for (const char* kernel : {"arm64-6.1", "arm64-6.12"}) {
+        Booted b = boot(dts, kernel);
+        REQUIRE(!b.prediction.memory_ranges.empty());
+        CHECK(b.prediction.memory_ranges.back().last() == 0x7fffffffffffULL);
+    }
+}
+
+TEST_CASE("hostile: riscv64 with 2^48 bytes of RAM starting 2 MiB into a GiB") {
+    std::string dts =
+        "/dts-v1/; / { #address-cells = <2>; #size-cells = <2>;"
+        " cpus { #address-cells = <1>; #size-cells = <0>; cpu@0 { device_type = \"cpu\"; compatible = \"riscv\"; reg = <0>; }; };"
+        " memory@80200000 { device_type = \"memory\"; reg = <0 0x80200000 0x10000 0>; }; };";
+    Booted b = boot(dts, "riscv64-6.12");
+    REQUIRE(!b.prediction.memory_ranges.empty());
+    CHECK(b.prediction.memory_ranges.back().last() == 0x10000801fffffULL);
+}
+
+TEST_CASE("hostile: swiotlb= beyond what the kernel's size arithmetic holds") {
+    // kernel/dma/swiotlb.c: nslabs << IO_TLB_SHIFT wraps an unsigned long.
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 1 0>; }; };";
+    Booted b = boot(dts, "arm64-6.12", "swiotlb=9223372036854775808,force");
+    CHECK(unmodelled(b.prediction, "swiotlb="));
+    CHECK(!b.prediction.swiotlb);
+}
+
+TEST_CASE("hostile: a DT DMA limit of 0 on 6.1 arm64") {
+    // arch/arm64/mm/init.c (6.1) zone_sizes_init(): zone_dma_bits = min(32, fls64(0)) = 0;
+    // max_zone_phys(0): DMA_BIT_MASK(0) = 0 lies below the start of DRAM, so the zone mask
+    // becomes U32_MAX and ZONE_DMA covers RAM up to 4 GiB.
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <1>; #size-cells = <1>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0x40000000 0x40000000>; };"
+                      " soc { #address-cells = <1>; #size-cells = <1>; ranges; dma-ranges = <0 0 1>; }; };";
+    Booted b = boot(dts, "arm64-6.1");
+    REQUIRE(b.map.dma_max.address == 0u);
+    REQUIRE(!b.prediction.zones.empty());
+    CHECK(b.prediction.zones[0].name == "DMA");
+    CHECK(b.prediction.zones[0].range == Range{0x40000000, 0x40000000});
+}
