@@ -82,20 +82,14 @@ std::uint32_t bus_flags(Bus bus, std::uint32_t first_cell) {
 // Host-order cells of one address being translated (at most OF_MAX_ADDR_CELLS).
 using AddressCells = std::array<std::uint32_t, kMaxAddressCells>;
 
-// Reading numbers: cells above the low two must be zero, or the value is not 64-bit.
 class Reader {
 public:
     Reader(const Tree& tree, NodeId subject) : tree_(tree), subject_(subject) {}
 
+    // of_read_number(): the low 64 bits of `count` cells (a PCI phys.hi cell drops out).
     u64 number(const std::uint32_t* cells, int count) const {
         u64 value = 0;
-        for (int i = 0; i < count; ++i) {
-            if (i < count - 2 && cells[i] != 0) {
-                throw Error(fmt::format("a {}-cell value does not fit in 64 bits", count),
-                            tree_.path(subject_));
-            }
-            value = (value << 32) | cells[i];
-        }
+        for (int i = 0; i < count; ++i) value = (value << 32) | cells[i];
         return value;
     }
     u64 add(u64 a, u64 b, std::string_view what) const {
@@ -140,12 +134,18 @@ class Translator {
 public:
     Translator(const Reader& reader, bool dma) : reader_(reader), tree_(reader.tree()), dma_(dma) {}
 
-    Translation translate(NodeId node, const std::uint32_t* in) const {
+    // `in` holds `available` cells; the bus above decides how many an address has.
+    Translation translate(NodeId node, const std::uint32_t* in, int available) const {
         NodeId parent = next(node);
         if (parent == kNoNode) return failed("the root node has no parent to translate into");
         Bus bus = match_bus(tree_, parent);
         Cells cells = count_cells(tree_, bus, tree_.parent(node));
         if (!valid_counts(cells)) return failed(bad_cells(tree_.parent(node), cells));
+        if (cells.address > available) {
+            // The kernel reads past the entry here (a PCI bus always takes 3 cells).
+            return failed(fmt::format("{} addresses have {} cells, but the entry gives {}", tree_.path(parent),
+                                      cells.address, available));
+        }
         AddressCells address{};
         std::copy(in, in + cells.address, address.begin());
         std::size_t steps = 0;
@@ -186,8 +186,7 @@ private:
         u64 child_base = reader_.number(range + flags, cells.address - flags);
         u64 size = reader_.number(range + cells.address + parent_address_cells, cells.size);
         u64 wanted = reader_.number(address.data() + flags, cells.address - flags);
-        reader_.add(child_base, size, "a ranges entry");
-        if (wanted < child_base || wanted - child_base >= size) return kBadAddress;
+        if (wanted < child_base || wanted >= child_base + size) return kBadAddress;  // the kernel's u64 compare
         return wanted - child_base;
     }
 
@@ -226,7 +225,12 @@ private:
         // parent address (the flags cell, if any, is kept).
         int flags = flag_cells(parent_bus);
         int count = parent_address_cells - flags;
-        u64 value = reader_.add(reader_.number(address.data() + flags, count), offset, "a translated address");
+        u64 base = reader_.number(address.data() + flags, count);
+        u64 value = base + offset;  // u64, as the kernel adds
+        if (value < base) {
+            return fmt::format("{} + {} passes the end of the 64-bit address space (the kernel wraps it to {})",
+                               hex(base), hex(offset), hex(value));
+        }
         std::fill(address.begin() + flags, address.begin() + parent_address_cells, 0);
         if (count > 1) address[flags + count - 2] = static_cast<std::uint32_t>(value >> 32);
         address[flags + count - 1] = static_cast<std::uint32_t>(value);
@@ -274,7 +278,7 @@ std::vector<ParsedDmaRange> parse_dma_ranges(const Tree& tree, NodeId node, cons
         ParsedDmaRange range;
         range.flags = bus_flags(bus, entry[0]);
         range.bus_address = reader.number(entry + flags, cells.address - flags);
-        Translation cpu = translator.translate(node, entry + cells.address);
+        Translation cpu = translator.translate(node, entry + cells.address, parent_address_cells);
         range.cpu_address = cpu.address;
         range.failure = cpu.failure;
         range.size = reader.number(entry + cells.address + parent_address_cells, cells.size);
@@ -382,7 +386,7 @@ MmioResult translate_reg(const Tree& tree, NodeId node) {
         if (!(bus_flags(bus, entry[0]) & kIoResourceMem)) continue;  // I/O ports, config space
         u64 size = reader.number(entry + cells.address, cells.size);
         if (size == 0) continue;
-        Translation cpu = translator.translate(node, entry);
+        Translation cpu = translator.translate(node, entry, cells.address);
         if (!cpu.failure.empty()) {
             if (result.untranslatable.empty()) result.untranslatable = cpu.failure;
             continue;

@@ -18,9 +18,9 @@ public:
         read_memory_nodes();
         read_memreserve();
         read_reserved_memory();
-        read_chosen();
+        guarded(tree_.find_path("/chosen"), [&] { read_chosen(); });
         read_devices();
-        map_.dma_max = dma_max_cpu_address(tree_);
+        guarded(kNoNode, [&] { map_.dma_max = dma_max_cpu_address(tree_); });
         for (const std::string& failure : map_.dma_max.failures) warn("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
         std::stable_sort(map_.diagnostics.begin(), map_.diagnostics.end(),
                          [](const Diagnostic& a, const Diagnostic& b) {
@@ -36,9 +36,25 @@ private:
     void warn(std::string id, NodeId node, std::string message, std::string property = {}) {
         map_.diagnostics.push_back({std::move(id), Severity::Warning, node, std::move(message), std::move(property)});
     }
+    // A node-local fault: the kernel skips the fact (or the driver fails later); the map
+    // goes on without it and says so. `what` runs the reading that may fail.
+    template <typename Read>
+    bool guarded(NodeId node, Read&& what) {
+        try {
+            what();
+            return true;
+        } catch (const Error& e) {
+            bool elsewhere = !e.node_path().empty() && (node == kNoNode || e.node_path() != tree_.path(node));
+            std::string where = elsewhere ? e.node_path() + ": " : "";
+            map_.diagnostics.push_back({"malformed-property", Severity::Error, node,
+                                        where + e.what() + " (this fact is left out of the map)", e.property()});
+            return false;
+        }
+    }
+
     [[noreturn]] void fail(NodeId node, const std::string& message, std::string_view property = {}) {
         throw Error(message, tree_.path(node),
-                    property.empty() ? tree_.location(node) : tree_.location(node, property));
+                    property.empty() ? tree_.location(node) : tree_.location(node, property), std::string(property));
     }
 
     Range checked_range(NodeId node, std::string_view property, u64 start, u64 size) {
@@ -86,11 +102,13 @@ private:
             }
             if (!reg) continue;
             bool hotpluggable = tree_.has_property(node, "hotpluggable");
-            for (const AddressSize& pair : pairs(node, *reg, map_.root_cells)) {
-                if (pair.size == 0) continue;
-                map_.ram.push_back({node, checked_range(node, reg->name, pair.address, pair.size), source,
-                                    hotpluggable});
-            }
+            guarded(node, [&] {
+                for (const AddressSize& pair : pairs(node, *reg, map_.root_cells)) {
+                    if (pair.size == 0) continue;
+                    map_.ram.push_back({node, checked_range(node, reg->name, pair.address, pair.size), source,
+                                        hotpluggable});
+                }
+            });
         }
         if (!options_.memory.empty()) {
             if (!map_.ram.empty()) note("memory-replaced", kNoNode, "RAM banks of the tree replaced by --memory");
@@ -115,8 +133,9 @@ private:
         for (const MemReserveEntry& entry : tree_.memreserve()) {
             auto range = make_range(entry.address, entry.size);
             if (!range) {
-                throw Error(fmt::format("/memreserve/ {} {} passes the end of the 64-bit address space",
-                                        hex(entry.address), hex(entry.size)));
+                warn("memreserve-wraps", kNoNode, fmt::format("/memreserve/ {} {} passes the end of the 64-bit "
+                                                              "address space; left out", hex(entry.address), hex(entry.size)));
+                continue;
             }
             map_.memreserve.push_back(*range);
         }
@@ -156,7 +175,12 @@ private:
                                    rm.unsupported_reason));
         }
         for (NodeId child = tree_.first_child(node); child != kNoNode; child = tree_.next_sibling(child)) {
-            rm.regions.push_back(read_region(child));
+            ReservedRegion region;
+            if (!guarded(child, [&] { region = read_region(child); })) {
+                region.node = child;
+                region.problem = "a malformed property (see the diagnostics)";
+            }
+            rm.regions.push_back(std::move(region));
             region_index_[child] = rm.regions.size() - 1;
         }
         map_.reserved_memory = std::move(rm);
@@ -183,7 +207,9 @@ private:
         std::string_view name = tree_.name(node);
 
         if (const Property* reg = tree_.find_property(node, "reg")) {
-            if (!reg->value.empty() && reg->value.size() % pair_bytes != 0) {
+            // With root cells 0 + 0 the kernel's len % t_len divides by zero; arm64's udiv
+            // gives 0 for it, so len stays non-zero and the node is skipped.
+            if (!reg->value.empty() && (pair_bytes == 0 || reg->value.size() % pair_bytes != 0)) {
                 invalid(fmt::format("Reserved memory: invalid reg property in '{}', skipping node.", name), "reg");
                 return region;
             }
@@ -299,10 +325,11 @@ private:
         if (const Property* p = tree_.find_property(node, "memory-region-names")) names = p->as_strings();
         for (std::size_t i = 0; i < regions->cell_count(); ++i) {
             NodeId target = tree_.by_phandle(regions->cell(i));
-            if (target == kNoNode) {
-                fail(node, fmt::format("memory-region entry {} refers to phandle {:#x}, which no node has", i,
-                                       regions->cell(i)),
+            if (target == kNoNode) {  // of_reserved_mem_device_init_by_idx() fails in the driver
+                warn("memory-region-dangling", node, fmt::format("memory-region entry {} refers to phandle {:#x}, "
+                                                                 "which no node has", i, regions->cell(i)),
                      "memory-region");
+                continue;
             }
             RegionUse use{target, std::nullopt};
             if (i < names.size()) use.name = names[i];
@@ -328,13 +355,14 @@ private:
                            "nodes only directly under /");
             }
             if (skip_for_mmio(node)) continue;
-            read_mmio(node);
-            std::vector<RegionUse> uses = memory_regions(node);
+            guarded(node, [&] { read_mmio(node); });
+            std::vector<RegionUse> uses;
+            guarded(node, [&] { uses = memory_regions(node); });
             std::optional<DmaWindow> window;
             // Devices: nodes the kernel makes devices of (a compatible, or a place on a PCI
             // bus); plain subnodes (pinctrl groups, ports) would only repeat their parent.
             if (tree_.has_property(node, "compatible") || is_pci_bus(tree_, tree_.parent(node))) {
-                window = dma_window(node);
+                guarded(node, [&] { window = dma_window(node); });
             }
             if (window || !uses.empty()) {
                 map_.devices.push_back({node, dma_coherent(node), std::move(window), std::move(uses)});
@@ -351,7 +379,7 @@ private:
         try {
             return device_dma_window(tree_, node);
         } catch (const Error& e) {
-            throw Error(e.what(), e.node_path(), tree_.location(tree_.find_path(e.node_path()), "dma-ranges"));
+            throw Error(e.what(), e.node_path(), tree_.location(tree_.find_path(e.node_path()), "dma-ranges"), "dma-ranges");
         }
     }
 

@@ -13,16 +13,18 @@ namespace dtmem {
 class Error : public std::runtime_error {
 public:
     explicit Error(std::string message, std::string node_path = {},
-                   std::optional<SourceLocation> location = std::nullopt)
+                   std::optional<SourceLocation> location = std::nullopt, std::string property = {})
         : std::runtime_error(std::move(message)), node_path_(std::move(node_path)),
-          location_(std::move(location)) {}
+          location_(std::move(location)), property_(std::move(property)) {}
 
     const std::string& node_path() const { return node_path_; }
     const std::optional<SourceLocation>& location() const { return location_; }
+    const std::string& property() const { return property_; }  // empty when not about one
 
 private:
     std::string node_path_;
     std::optional<SourceLocation> location_;
+    std::string property_;
 };
 
 // "FILE:LINE:COL: error: /node: message" (gcc style; LINE:COL only when known).

@@ -51,10 +51,18 @@ struct SourceInfo {
 // Throws dtmem::Error unless `blob` is a complete, well-formed FDT (fdt_check_full).
 void validate_fdt(std::span<const std::uint8_t> blob);
 
+// Names and property values are views into the blob the Tree owns. A Tree moves (the
+// blob's buffer moves with it, so views taken before stay valid) but never copies: a copy
+// would hand out views into a blob that dies with the original.
 class Tree {
 public:
     // Validates `blob` (fdt_check_full) and indexes it. Throws dtmem::Error on a bad blob.
     static Tree from_blob(std::vector<std::uint8_t> blob);
+
+    Tree(const Tree&) = delete;
+    Tree& operator=(const Tree&) = delete;
+    Tree(Tree&&) = default;
+    Tree& operator=(Tree&&) = default;
 
     NodeId root() const { return 0; }
     std::size_t node_count() const { return nodes_.size(); }
@@ -91,6 +99,8 @@ public:
     void set_sources(std::vector<SourceInfo> sources) { sources_ = std::move(sources); }
 
 private:
+    Tree() = default;
+
     struct Node {
         std::string_view name;
         NodeId parent = kNoNode;

@@ -39,9 +39,15 @@ inline LoadedTree load_dts(std::string_view dts, const LoadOptions& options = {}
     return load_tree(file.path(), options);
 }
 
-inline MemoryMap map_dts(std::string_view dts, const MapOptions& options = {}) {
+// A map with the tree it holds views into: the tree lives as long as the map.
+struct Mapped : MemoryMap {
+    LoadedTree loaded;
+};
+
+inline Mapped map_dts(std::string_view dts, const MapOptions& options = {}) {
     LoadedTree loaded = load_dts(dts);
-    return build_memory_map(loaded.tree, options);
+    MemoryMap map = build_memory_map(loaded.tree, options);
+    return {std::move(map), std::move(loaded)};  // moving a Tree keeps its blob's buffer
 }
 
 // The message of the dtmem::Error that `f` throws ("" when it throws none).
