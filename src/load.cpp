@@ -1,5 +1,8 @@
 #include "dtmem/load.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -21,9 +24,39 @@ bool is_dtb(const Bytes& content) {
            content[3] == 0xed;
 }
 
-std::string trim_output(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
+// Judged as a blob (and so validated, with one error line, instead of going to dtc as
+// source): the FDT magic, a .dtb/.dtbo name, or binary content (a NUL in its first bytes).
+bool looks_like_blob(const Bytes& content, const std::string& path) {
+    std::string extension = std::filesystem::path(path).extension().string();
+    std::size_t head = std::min<std::size_t>(content.size(), 64);
+    return is_dtb(content) || extension == ".dtb" || extension == ".dtbo" ||
+           std::find(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(head), 0) !=
+               content.begin() + static_cast<std::ptrdiff_t>(head);
+}
+
+// A tool's complaint as one line: its first line that says "error" (dtc and cpp put the
+// reason there), else its first line.
+std::string first_error_line(const std::string& output) {
+    std::string first;
+    for (std::size_t at = 0; at < output.size();) {
+        std::size_t end = std::min(output.find('\n', at), output.size());
+        std::string line = output.substr(at, end - at);
+        at = end + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (first.empty()) first = line;
+        std::string lower = line;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower.find("error") != std::string::npos) return line;
+    }
+    return first;
+}
+
+// A helper program: the option when given, else the environment (build systems set DTC
+// and CPP to their own), else the name looked up in PATH.
+std::string program(const std::string& given, const char* variable, const char* fallback) {
+    if (!given.empty()) return given;
+    const char* from_environment = std::getenv(variable);
+    return from_environment && *from_environment ? from_environment : fallback;
 }
 
 struct CompiledDts {
@@ -42,7 +75,7 @@ CompiledDts compile_dts(const std::string& path, const Bytes& content, bool symb
         detail::write_file(stdin_path, content);
         source = "-";
     }
-    std::vector<std::string> cpp = {options.cpp, "-nostdinc", "-undef", "-D__DTS__",
+    std::vector<std::string> cpp = {program(options.cpp, "CPP", "cpp"), "-nostdinc", "-undef", "-D__DTS__",
                                     "-x", "assembler-with-cpp"};
     std::vector<std::string> include_dirs;
     // Absolute: dtc resolves /include/ from the folder of the file it reads (our temporary
@@ -56,11 +89,11 @@ CompiledDts compile_dts(const std::string& path, const Bytes& content, bool symb
     cpp.insert(cpp.end(), {"-o", preprocessed, source});
     detail::ProcessResult pre = detail::run_process(cpp, stdin_path, "", temp);
     if (pre.exit_code != 0) {
-        throw Error("the C preprocessor failed:\n" + trim_output(pre.error_output));
+        throw Error("the C preprocessor failed: " + first_error_line(pre.error_output));
     }
 
     auto dtc = [&](std::vector<std::string> extra, const std::string& output) {
-        std::vector<std::string> argv = {options.dtc, "-q", "-I", "dts"};
+        std::vector<std::string> argv = {program(options.dtc, "DTC", "dtc"), "-q", "-I", "dts"};
         argv.insert(argv.end(), extra.begin(), extra.end());
         for (const std::string& dir : include_dirs) {
             if (!dir.empty()) argv.insert(argv.end(), {"-i", dir});
@@ -68,7 +101,7 @@ CompiledDts compile_dts(const std::string& path, const Bytes& content, bool symb
         if (symbols) argv.push_back("-@");
         argv.insert(argv.end(), {"-o", output, preprocessed});
         detail::ProcessResult run = detail::run_process(argv, "", "", temp);
-        if (run.exit_code != 0) throw Error("dtc rejected the source:\n" + trim_output(run.error_output));
+        if (run.exit_code != 0) throw Error("dtc rejected the source: " + first_error_line(run.error_output));
         return detail::read_file(output);
     };
     CompiledDts compiled;
@@ -157,6 +190,11 @@ void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base
         return value && len == 4 ? fdt32_ld(static_cast<const fdt32_t*>(value)) : 1u;
     };
     std::uint32_t address_cells = root_cells("#address-cells"), size_cells = root_cells("#size-cells");
+    // OF_MAX_ADDR_CELLS: a region cannot be written, nor read back by the kernel, in more.
+    if (address_cells < 1 || address_cells > 4 || size_cells < 1 || size_cells > 4) {
+        throw Error(fmt::format("cannot add a reserved region to the tree: the root's #address-cells = {}, "
+                                "#size-cells = {} (1 to 4 each)", address_cells, size_cells));
+    }
     int parent = fdt_path_offset(fdt, "/reserved-memory");
     if (parent < 0) {
         parent = fdt_add_subnode(fdt, 0, "reserved-memory");
@@ -200,7 +238,7 @@ LoadedTree load_tree(const std::string& path, const LoadOptions& options) {
 
 LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path, const LoadOptions& options) {
     Bytes blob = std::move(content);
-    InputFormat format = is_dtb(blob) ? InputFormat::Dtb : InputFormat::Dts;
+    InputFormat format = looks_like_blob(blob, path) ? InputFormat::Dtb : InputFormat::Dts;
     Bytes annotated;
     if (format == InputFormat::Dts) {
         CompiledDts compiled = compile_dts(path, blob, !options.overlays.empty(), true, options);
@@ -212,7 +250,7 @@ LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path,
         Bytes overlay;
         try {
             overlay = detail::read_file(overlay_path);
-            if (!is_dtb(overlay)) overlay = compile_dts(overlay_path, overlay, true, false, options).blob;
+            if (!looks_like_blob(overlay, overlay_path)) overlay = compile_dts(overlay_path, overlay, true, false, options).blob;
         } catch (const Error& e) {
             throw Error(fmt::format("overlay {}: {}", overlay_path, e.what()));
         }

@@ -13,7 +13,8 @@
 namespace dtmem {
 
 // Firmware that edits the tree before Linux sees it. OpenSBI (riscv M-mode firmware)
-// announces the memory it protects as a /reserved-memory child (kernel-semantics 4.4).
+// announces the memory it protects as a /reserved-memory child (OpenSBI lib/utils/fdt/fdt_fixup.c
+// fdt_reserved_memory_fixup()), which the kernel then reserves like any other.
 struct Firmware {
     std::string name = "opensbi";
     std::string version = "1.1";  // Debian 12/13's opensbi package
@@ -42,8 +43,8 @@ struct LoadOptions {
     std::vector<std::string> overlays;      // .dtbo (or overlay DTS) files, applied in order
     std::optional<Firmware> firmware;       // applied after the overlays
     std::vector<BootReservation> reservations;  // applied last
-    std::string dtc = "dtc";
-    std::string cpp = "cpp";
+    std::string dtc;  // empty: $DTC, else "dtc" from PATH
+    std::string cpp;  // empty: $CPP, else "cpp" from PATH
 };
 
 enum class InputFormat { Dtb, Dts };

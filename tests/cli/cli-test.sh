@@ -41,7 +41,18 @@ expect no-command 2 "" -- "$dtmem"
 expect no-file 2 "" -- "$dtmem" map
 expect missing-file 2 "^/nonexistent.dtb: error: cannot open" -- "$dtmem" map /nonexistent.dtb
 printf 'hello world, not a tree' >"$work/text.dtb"
-expect not-a-tree 2 "dtc rejected the source" -- "$dtmem" map "$work/text.dtb"
+# A .dtb name, or binary content, makes it a blob: validated, one line, never handed to dtc.
+expect not-a-tree 2 "text.dtb: error: not a device tree blob" -- "$dtmem" map "$work/text.dtb"
+check not-a-tree-one-line -- test "$(wc -l <"$work/err")" -eq 1
+printf 'hello world, not a tree' >"$work/text.dts"
+expect text-dts 2 "text.dts: error: dtc rejected the source: .*syntax error" -- "$dtmem" map "$work/text.dts"
+check text-dts-one-line -- test "$(wc -l <"$work/err")" -eq 1
+{ printf '\xd0\x0d\xfe\xee'; head -c 60 /dev/zero; } >"$work/badmagic.bin"
+expect bad-magic 2 "badmagic.bin: error: " -- "$dtmem" map "$work/badmagic.bin"
+check bad-magic-one-line -- test "$(wc -l <"$work/err")" -eq 1
+# A bootloader reservation cannot be written into a root with more than 4 address cells.
+printf '/dts-v1/;\n/ {\n\t#address-cells = <0x10000000>;\n\t#size-cells = <1>;\n};\n' >"$work/cells.dts"
+expect reserve-huge-cells 2 "cells.dts: error: cannot add a reserved region to the tree: the root's #address-cells = 268435456" -- "$dtmem" map "$work/cells.dts" --reserve 0x40000000:2M:tee
 printf '\xd0\x0d\xfe\xed\x00\x00' >"$work/short.dtb"
 expect short-blob 2 "short.dtb: error: not a device tree blob" -- "$dtmem" map "$work/short.dtb"
 head -c 200 "$work/board.dtb" >"$work/truncated.dtb"
@@ -49,6 +60,9 @@ expect truncated-blob 2 "truncated.dtb: error: truncated device tree blob" -- "$
 printf '/dts-v1/;\n/ {\n\tfoo = <1>\n};\n' >"$work/syntax.dts"
 expect dtc-error 2 "syntax.dts: error: dtc rejected the source" -- "$dtmem" map "$work/syntax.dts"
 check dtc-message-kept -- grep -q "syntax error" "$work/err"
+# Build systems bring their own dtc and cpp: DTC and CPP name them.
+expect dtc-from-environment 2 "cannot run /nonexistent/dtc" -- env DTC=/nonexistent/dtc "$dtmem" map "$board/board.dts"
+expect cpp-from-environment 2 "cannot run /nonexistent/cpp" -- env CPP=/nonexistent/cpp "$dtmem" map "$board/board.dts"
 printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tdev {\n\t\tmemory-region = <0x77>;\n\t};\n};\n' >"$work/phandle.dts"
 # Node-local faults are diagnostics with their DTS location; the map goes on.
 expect bad-phandle 0 "" -- "$dtmem" map "$work/phandle.dts"
