@@ -291,4 +291,55 @@ void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map, c
     writer.diagnostics(input);
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at `at` that is not a C1 control, or 0.
+std::size_t printable_utf8(std::string_view text, std::size_t at) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char lead = byte(at);
+    std::size_t length = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 && lead < 0xe0 ? 2 : 0;
+    if (length == 0 || at + length > text.size()) return 0;
+    std::uint32_t code = lead & (0xff >> (length + 1));
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xc0) != 0x80) return 0;
+        code = (code << 6) | (byte(at + i) & 0x3f);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    bool valid = code >= kSmallest[length] && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+    return valid && code > 0x9f ? length : 0;
+}
+
+// ESC [ digits/semicolons m: the length of a colour sequence at `at`, or 0.
+std::size_t color_sequence(std::string_view text, std::size_t at) {
+    if (text.substr(at, 2) != "\x1b[") return 0;
+    std::size_t end = text.find_first_not_of("0123456789;", at + 2);
+    return end != std::string_view::npos && text[end] == 'm' ? end + 1 - at : 0;
+}
+
+}  // namespace
+
+std::string terminal_safe(std::string_view text, bool keep_colors) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[at]);
+        std::size_t keep = 0;
+        if ((c >= 0x20 && c < 0x7f) || c == '\n') {
+            keep = 1;
+        } else if (c >= 0x80) {
+            keep = printable_utf8(text, at);
+        } else if (keep_colors) {
+            keep = color_sequence(text, at);
+        }
+        if (keep) {
+            out.append(text.substr(at, keep));
+            at += keep;
+        } else {
+            out += fmt::format("\\x{:02x}", c);
+            ++at;
+        }
+    }
+    return out;
+}
+
 }  // namespace dtmem

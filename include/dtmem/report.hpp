@@ -30,4 +30,9 @@ nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& pr
 
 void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color);
 
+// Text from a tree (a model string, a node name) made safe for a terminal: control
+// characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines stay, and so
+// do our own colour sequences (ESC [ digits m) when `keep_colors`.
+std::string terminal_safe(std::string_view text, bool keep_colors);
+
 }  // namespace dtmem

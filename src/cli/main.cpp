@@ -1,11 +1,14 @@
 // dtmem command line. Thin: parse options, call the library, print, choose the exit status.
-//   0  success
-//   1  internal error (a bug in dtmem)
+// One table for every command:
+//   0  clean (notes and warnings about the tree do not change it)
+//   1  findings at or above the fail level (lint and the front ends built on it)
 //   2  unusable input or bad usage
+//   3  internal error (a bug in dtmem)
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -20,7 +23,7 @@
 namespace {
 
 constexpr int kExitInput = 2;
-constexpr int kExitInternal = 1;
+constexpr int kExitInternal = 3;
 
 struct MapCommand {
     std::string file;
@@ -138,20 +141,23 @@ int run_map(const MapCommand& command) {
         }
         if (command.format == "kernel-log") {
             if (!prediction) throw dtmem::Error(no_prediction);
-            for (const std::string& line : prediction->log) std::cout << line << '\n';
+            for (const std::string& line : prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
         } else if (command.format == "json") {
             auto json = dtmem::map_to_json(loaded.tree, map, input);
             json["prediction"] = prediction ? dtmem::prediction_to_json(loaded.tree, *prediction)
                                             : nlohmann::ordered_json(nullptr);
-            std::cout << json.dump(2) << '\n';
+            // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
+            std::cout << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         } else {
             bool color = use_color(command.color);
-            dtmem::write_map_text(std::cout, loaded.tree, map, input, color);
+            std::ostringstream text;  // escaped as a whole before it reaches the terminal
+            dtmem::write_map_text(text, loaded.tree, map, input, color);
             if (prediction) {
-                dtmem::write_prediction_text(std::cout, loaded.tree, *prediction, color);
+                dtmem::write_prediction_text(text, loaded.tree, *prediction, color);
             } else {
-                std::cout << '\n' << no_prediction << '\n';
+                text << '\n' << no_prediction << '\n';
             }
+            std::cout << dtmem::terminal_safe(text.str(), color);
         }
     } catch (const dtmem::Error& e) {
         std::cerr << dtmem::format_error(name, e) << '\n';

@@ -50,6 +50,13 @@ check text-dts-one-line -- test "$(wc -l <"$work/err")" -eq 1
 { printf '\xd0\x0d\xfe\xee'; head -c 60 /dev/zero; } >"$work/badmagic.bin"
 expect bad-magic 2 "badmagic.bin: error: " -- "$dtmem" map "$work/badmagic.bin"
 check bad-magic-one-line -- test "$(wc -l <"$work/err")" -eq 1
+# Strings that are not UTF-8 or hold terminal controls: JSON stays valid, text is escaped.
+printf '/dts-v1/;\n/ { model = "evil\\x1b]0;pwned\\x07 \\xff ok"; #address-cells = <1>; #size-cells = <1>;\n\tmemory@0 { device_type = "memory"; reg = <0 0x1000000>; };\n};\n' >"$work/evil.dts"
+expect bad-utf8-json 0 "" -- "$dtmem" map "$work/evil.dts" --format json
+check bad-utf8-replaced -- grep -q "pwned\\\\u0007 $(printf '\xef\xbf\xbd') ok" "$work/out"
+expect control-text 0 "" -- "$dtmem" map "$work/evil.dts" --color always
+check control-escaped -- grep -qF 'evil\x1b]0;pwned\x07 \xff ok' "$work/out"
+check no-raw-escape -- sh -c "! grep -q \"\$(printf '\\033]')\" '$work/out'"
 # A bootloader reservation cannot be written into a root with more than 4 address cells.
 printf '/dts-v1/;\n/ {\n\t#address-cells = <0x10000000>;\n\t#size-cells = <1>;\n};\n' >"$work/cells.dts"
 expect reserve-huge-cells 2 "cells.dts: error: cannot add a reserved region to the tree: the root's #address-cells = 268435456" -- "$dtmem" map "$work/cells.dts" --reserve 0x40000000:2M:tee
@@ -74,6 +81,7 @@ expect bad-memory-option 2 "--memory 12: expected BASE:SIZE" -- "$dtmem" map "$w
 expect bad-format 2 "" -- "$dtmem" map "$work/board.dtb" --format yaml
 
 expect dtb 0 "" -- "$dtmem" map "$work/board.dtb"
+expect output-unwritable 3 "cannot write the output" -- sh -c "'$dtmem' map '$work/board.dtb' >/dev/full"
 check dtb-has-ram -- grep -qE '^  0x0000000040000000  0x00000000bfffffff  2 GiB +RAM +/memory@40000000' "$work/out"
 expect stdin-dtb 0 "" -- sh -c "'$dtmem' map - <'$work/board.dtb'"
 check stdin-named -- grep -q '^<stdin> (DTB)' "$work/out"
