@@ -81,8 +81,8 @@ expect bad-memory-option 2 "--memory 12: expected BASE:SIZE" -- "$dtmem" map "$w
 expect bad-format 2 "" -- "$dtmem" map "$work/board.dtb" --format yaml
 
 expect dtb 0 "" -- "$dtmem" map "$work/board.dtb"
-expect output-unwritable 3 "cannot write the output" -- sh -c "'$dtmem' map '$work/board.dtb' >/dev/full"
 check dtb-has-ram -- grep -qE '^  0x0000000040000000  0x00000000bfffffff  2 GiB +RAM +/memory@40000000' "$work/out"
+expect output-unwritable 3 "cannot write the output" -- sh -c "'$dtmem' map '$work/board.dtb' >/dev/full"
 expect stdin-dtb 0 "" -- sh -c "'$dtmem' map - <'$work/board.dtb'"
 check stdin-named -- grep -q '^<stdin> (DTB)' "$work/out"
 expect stdin-dts 0 "" -- sh -c "'$dtmem' map - <'$top/boards/armv7-2g/board.dts'"
