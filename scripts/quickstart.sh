@@ -2,7 +2,8 @@
 # dtmem quick start on Debian 12: install what is missing, build, then either show the
 # map of an example board (demo) or run the whole test suite (test).
 #   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts
-#   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus)
+#   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus),
+#                                 # then the suite again under ASan/UBSan, then the fuzzer for 2 minutes
 set -euo pipefail
 
 mode=${1:-demo}
@@ -15,6 +16,8 @@ build=${DTMEM_BUILD_DIR:-$top/build}
 
 packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-dev doctest-dev
           nlohmann-json3-dev libfmt-dev device-tree-compiler cpp xz-utils)
+# The fuzzer is built with clang and its libFuzzer runtime.
+[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -41,5 +44,19 @@ if [ "$mode" = demo ]; then
   cd "$top/boards/arm64-8g-two-banks"
   exec "$build/dtmem" map board.dts
 fi
-cd "$build"
-exec ctest --output-on-failure
+stage() { printf '\n=== %s\n' "$*"; }
+stage "tests (unit, CLI, install, boards, recorded boots, DTB corpus)"
+(cd "$build" && ctest --output-on-failure)
+
+stage "the same suite under AddressSanitizer and UndefinedBehaviorSanitizer (corpus excepted)"
+sanitize=${DTMEM_SANITIZE_BUILD_DIR:-$top/build-sanitize}
+cmake -S "$top" -B "$sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTMEM_SANITIZE=ON -DDTMEM_STATIC_DEPS=OFF >/dev/null
+cmake --build "$sanitize" -j "$(nproc)"
+(cd "$sanitize" && ctest --output-on-failure -LE corpus)
+
+stage "fuzzing the whole pipeline for ${DTMEM_FUZZ_SECONDS:-120} s on the committed corpus"
+fuzz=${DTMEM_FUZZ_BUILD_DIR:-$top/build-fuzz}
+CC=clang CXX=clang++ cmake -S "$top" -B "$fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTMEM_FUZZ=ON \
+  -DDTMEM_STATIC_DEPS=OFF -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$fuzz" -j "$(nproc)" --target dtmem-fuzz
+exec "$top/tests/fuzz/run-fuzz.sh" "$fuzz/dtmem-fuzz" "${DTMEM_FUZZ_SECONDS:-120}"

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <regex>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -146,22 +145,25 @@ KernelProfile profile_from_config(const std::string& path) {
     if (!in) throw Error(fmt::format("cannot open kernel config {}", path));
     KernelProfile profile;
     profile.id = "config:" + fs::path(path).filename().string();
-    static const std::regex header(R"(^# Linux/(\S+) (\S+) Kernel Configuration)");
-    static const std::regex option(R"(^(CONFIG_[A-Za-z0-9_]+)=(.*)$)");
+    // "# Linux/arm64 6.12.57 Kernel Configuration", then "CONFIG_X=value" lines.
+    constexpr std::string_view kHeader = "# Linux/", kHeaderEnd = " Kernel Configuration";
     std::string line;
     bool have_header = false;
     while (std::getline(in, line)) {
-        std::smatch m;
-        if (!have_header && std::regex_search(line, m, header)) {
-            auto arch = parse_arch(m[1].str());
-            if (!arch) throw Error(fmt::format("{}: architecture {} is not modelled (arm64, arm, riscv)", path, m[1].str()));
+        std::string_view text = line;
+        if (!have_header && text.starts_with(kHeader) && text.ends_with(kHeaderEnd)) {
+            text = text.substr(kHeader.size(), text.size() - kHeader.size() - kHeaderEnd.size());
+            std::size_t space = text.find(' ');
+            std::string arch_text(text.substr(0, space));
+            auto arch = parse_arch(arch_text);
+            if (!arch) throw Error(fmt::format("{}: architecture {} is not modelled (arm64, arm, riscv)", path, arch_text));
             profile.arch = *arch;
-            profile.version = detail::parse_version(m[2].str(), path);
+            profile.version = detail::parse_version(space == std::string_view::npos ? "" : text.substr(space + 1), path);
             have_header = true;
-        } else if (std::regex_match(line, m, option)) {
-            std::string value = m[2].str();
+        } else if (std::size_t equals = text.find('='); text.starts_with("CONFIG_") && equals != std::string_view::npos) {
+            std::string_view value = text.substr(equals + 1);
             if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-            profile.config[m[1].str()] = value;
+            profile.config[std::string(text.substr(0, equals))] = std::string(value);
         }
     }
     if (!have_header) throw Error(fmt::format("{}: no \"# Linux/ARCH VERSION Kernel Configuration\" line", path));
