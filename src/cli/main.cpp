@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "dtmem/analysis.hpp"
 #include "dtmem/error.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
@@ -40,32 +41,6 @@ struct MapCommand {
     std::string kernel_image;
 };
 
-// --load kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE
-bool parse_load(const std::string& text, dtmem::BootInputs& inputs) {
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        std::string_view item = rest.substr(0, rest.find(','));
-        rest = item.size() == rest.size() ? std::string_view{} : rest.substr(item.size() + 1);
-        std::size_t equals = item.find('=');
-        if (equals == std::string_view::npos) return false;
-        if (item.substr(0, equals) == "initrd") {
-            inputs.initrd = dtmem::parse_memory_bank(item.substr(equals + 1));
-            if (!inputs.initrd) return false;
-            continue;
-        }
-        auto value = dtmem::parse_size(item.substr(equals + 1));
-        if (!value) return false;
-        if (item.substr(0, equals) == "kernel") {
-            inputs.kernel_address = value;
-        } else if (item.substr(0, equals) == "dtb") {
-            inputs.dtb_address = value;
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool use_color(const std::string& mode) {
     if (mode == "always") return true;
     if (mode == "never") return false;
@@ -73,7 +48,12 @@ bool use_color(const std::string& mode) {
 }
 
 int run_map(const MapCommand& command) {
-    dtmem::MapOptions map_options;
+    dtmem::Request request;
+    request.input = command.file;
+    request.load.include_dirs = command.include_dirs;
+    request.load.overlays = command.overlays;
+    request.profile = command.profile;
+    request.boot.bootargs = command.bootargs;
     for (const std::string& bank : command.memory) {
         auto range = dtmem::parse_memory_bank(bank);
         if (!range) {
@@ -81,81 +61,46 @@ int run_map(const MapCommand& command) {
                                      "within the 64-bit address space\n", bank);
             return kExitInput;
         }
-        map_options.memory.push_back(*range);
+        request.map.memory.push_back(*range);
     }
-    dtmem::BootInputs boot;
-    boot.bootargs = command.bootargs;
-    if (!parse_load(command.load, boot)) {
+    if (!dtmem::parse_load(command.load, request.boot)) {
         std::cerr << fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE\n", command.load);
         return kExitInput;
     }
-    dtmem::LoadOptions load_options;
-    load_options.include_dirs = command.include_dirs;
-    load_options.overlays = command.overlays;
     for (const std::string& text : command.reserve) {
         auto reservation = dtmem::parse_reservation(text);
         if (!reservation) {
             std::cerr << fmt::format("dtmem: error: --reserve {}: expected BASE:SIZE[:NAME]\n", text);
             return kExitInput;
         }
-        load_options.reservations.push_back(*reservation);
+        request.load.reservations.push_back(*reservation);
     }
-    if (!command.firmware.empty() && command.firmware != "none") {
-        load_options.firmware = dtmem::parse_firmware(command.firmware);
-        if (!load_options.firmware) {
-            std::cerr << fmt::format("dtmem: error: --firmware {}: expected none, opensbi or opensbi@ADDR\n",
-                                     command.firmware);
-            return kExitInput;
-        }
-    }
+    if (!command.firmware.empty()) request.firmware = command.firmware;
     std::string name = command.file == "-" ? "<stdin>" : command.file;
     try {
-        if (!command.kernel_image.empty()) boot.kernel_image_size = dtmem::read_kernel_image_size(command.kernel_image);
-        std::vector<std::uint8_t> content = dtmem::read_input(command.file);  // stdin can be read once
-        dtmem::LoadedTree loaded = dtmem::load_tree(content, command.file, load_options);
-        dtmem::MemoryMap map = dtmem::build_memory_map(loaded.tree, map_options);
-        std::string assumed;
-        dtmem::KernelProfile profile = dtmem::select_profile(command.profile, loaded.tree, assumed);
-        // riscv boots through M-mode firmware, which edits the tree: OpenSBI unless told.
-        if (profile.arch == dtmem::Arch::Riscv64 && command.firmware.empty() && !map.ram.empty()) {
-            load_options.firmware = dtmem::Firmware{};
-            load_options.firmware->base = map.ram.front().range.start;
-            loaded = dtmem::load_tree(std::move(content), command.file, load_options);
-            map = dtmem::build_memory_map(loaded.tree, map_options);
-            assumed += fmt::format("{}firmware OpenSBI 1.1 at {} (give --firmware)", assumed.empty() ? "" : ", ",
-                                   dtmem::hex(load_options.firmware->base));
+        if (!command.kernel_image.empty()) {
+            request.boot.kernel_image_size = dtmem::read_kernel_image_size(command.kernel_image);
         }
-        dtmem::ReportInput input{name, loaded.format, command.overlays};
-        // The prediction needs RAM; the map stands without it.
-        std::optional<dtmem::Prediction> prediction;
-        std::string no_prediction;
-        if (map.ram.empty()) {
-            no_prediction = "no prediction: the tree describes no RAM (give --memory)";
-        } else {
-            try {
-                prediction = dtmem::predict_boot(loaded.tree, map, profile, boot);
-                if (!assumed.empty()) prediction->assumptions.insert(prediction->assumptions.begin(), assumed);
-            } catch (const dtmem::Error& e) {  // e.g. a profile whose build was never measured
-                no_prediction = std::string("no prediction: ") + e.what();
-            }
-        }
+        dtmem::Analysis analysis = dtmem::analyze(std::move(request));
+        const dtmem::Tree& tree = analysis.tree();
+        dtmem::ReportInput input{analysis.file, analysis.loaded.format, command.overlays};
         if (command.format == "kernel-log") {
-            if (!prediction) throw dtmem::Error(no_prediction);
-            for (const std::string& line : prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
+            if (!analysis.prediction) throw dtmem::Error(analysis.no_prediction);
+            for (const std::string& line : analysis.prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
         } else if (command.format == "json") {
-            auto json = dtmem::map_to_json(loaded.tree, map, input);
-            json["prediction"] = prediction ? dtmem::prediction_to_json(loaded.tree, *prediction)
-                                            : nlohmann::ordered_json(nullptr);
+            auto json = dtmem::map_to_json(tree, analysis.map, input);
+            json["prediction"] = analysis.prediction ? dtmem::prediction_to_json(tree, *analysis.prediction)
+                                                     : nlohmann::ordered_json(nullptr);
             // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
             std::cout << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         } else {
             bool color = use_color(command.color);
             std::ostringstream text;  // escaped as a whole before it reaches the terminal
-            dtmem::write_map_text(text, loaded.tree, map, input, color);
-            if (prediction) {
-                dtmem::write_prediction_text(text, loaded.tree, *prediction, color);
+            dtmem::write_map_text(text, tree, analysis.map, input, color);
+            if (analysis.prediction) {
+                dtmem::write_prediction_text(text, tree, *analysis.prediction, color);
             } else {
-                text << '\n' << no_prediction << '\n';
+                text << '\n' << analysis.no_prediction << '\n';
             }
             std::cout << dtmem::terminal_safe(text.str(), color);
         }
@@ -194,6 +139,10 @@ int main(int argc, char** argv) {
     map_app->add_option("--arch", map.profile.arch, "Architecture: arm64, arm, riscv64 (default: from the tree's CPUs)");
     map_app->add_option("--kernel-config", map.profile.config_file, "Predict for the kernel built with this .config")
         ->excludes("--kernel");
+    map_app->add_option("--profile-file", map.profile.profile_file,
+                        "Predict with this kernel profile (YAML of the form of rules/profiles/*.yaml)")
+        ->excludes("--kernel")
+        ->excludes("--kernel-config");
     map_app->add_option("--bootargs", map.bootargs, "Kernel command line, replacing /chosen/bootargs");
     map_app->add_option("--load", map.load,
                         "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");
