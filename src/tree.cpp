@@ -52,6 +52,11 @@ void validate_fdt(std::span<const std::uint8_t> blob) {
         throw Error(fmt::format("truncated device tree blob: header says {} bytes, file has {}",
                                 fdt_totalsize(fdt), blob.size()));
     }
+    // Before fdt_check_full: libfdt 1.6.1 dereferences NULL checking a version 11 blob
+    // (found by the fuzzer), and nothing older than 16 is read anyway.
+    if (fdt_version(fdt) < 16) {
+        throw Error(fmt::format("FDT version {} is older than 16, the oldest format dtmem reads", fdt_version(fdt)));
+    }
     // fdt_check_full walks the whole structure block and checks every offset, name and
     // string reference; nothing below runs on a blob it rejects.
     if (int rc = fdt_check_full(fdt, blob.size()); rc != 0) {
@@ -71,10 +76,6 @@ std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
 Tree Tree::from_blob(std::vector<std::uint8_t> blob) {
     validate_fdt(blob);
-    if (fdt_version(blob.data()) < 16) {
-        throw Error(fmt::format("FDT version {} is older than 16, the oldest format dtmem reads",
-                                fdt_version(blob.data())));
-    }
     Tree tree;
     tree.blob_ = std::move(blob);
     const void* fdt = tree.blob_.data();
