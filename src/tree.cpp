@@ -1,5 +1,7 @@
 #include "dtmem/tree.hpp"
 
+#include <algorithm>
+
 #include <cstring>
 
 #include <fmt/format.h>
@@ -38,6 +40,45 @@ std::optional<std::uint32_t> Property::as_u32() const {
     return cell(0);
 }
 
+namespace {
+
+std::uint64_t be32_at(std::span<const std::uint8_t> blob, std::uint64_t at) {
+    return (std::uint64_t{blob[at]} << 24) | (std::uint64_t{blob[at + 1]} << 16) | (std::uint64_t{blob[at + 2]} << 8) |
+           blob[at + 3];
+}
+
+// libfdt 1.6.1's fdt_next_tag() lets a huge property length wrap the next offset backwards,
+// and fdt_check_full() then loops for ever (found by the fuzzer). Walk the tags once first,
+// every step forward and inside the structure block, at most one step per 4 bytes.
+bool tags_walk_forward(std::span<const std::uint8_t> blob) {
+    const void* fdt = blob.data();
+    std::uint64_t total = fdt_totalsize(fdt), start = fdt_off_dt_struct(fdt);
+    if (start > total) return false;
+    std::uint64_t size = fdt_version(fdt) >= 17 ? fdt_size_dt_struct(fdt) : total - start;
+    if (size > total - start) return false;
+    auto align4 = [](std::uint64_t n) { return (n + 3) & ~std::uint64_t{3}; };
+    for (std::uint64_t at = 0; at + 4 <= size;) {
+        std::uint64_t tag = be32_at(blob, start + at);
+        at += 4;
+        if (tag == FDT_BEGIN_NODE) {
+            auto name = blob.subspan(start + at, size - at);
+            auto nul = std::find(name.begin(), name.end(), 0);
+            if (nul == name.end()) return false;
+            at = align4(at + static_cast<std::uint64_t>(nul - name.begin()) + 1);
+        } else if (tag == FDT_PROP) {
+            if (size - at < 8) return false;
+            at = align4(at + 8 + be32_at(blob, start + at));
+        } else if (tag == FDT_END) {
+            return true;
+        } else if (tag != FDT_END_NODE && tag != FDT_NOP) {
+            return false;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 void validate_fdt(std::span<const std::uint8_t> blob) {
     if (blob.size() < sizeof(fdt_header)) {
         throw Error(fmt::format("not a device tree blob: {} bytes is shorter than the FDT header",
@@ -57,6 +98,7 @@ void validate_fdt(std::span<const std::uint8_t> blob) {
     if (fdt_version(fdt) < 16) {
         throw Error(fmt::format("FDT version {} is older than 16, the oldest format dtmem reads", fdt_version(fdt)));
     }
+    if (!tags_walk_forward(blob)) throw Error("corrupt device tree blob: FDT_ERR_BADSTRUCTURE");
     // fdt_check_full walks the whole structure block and checks every offset, name and
     // string reference; nothing below runs on a blob it rejects.
     if (int rc = fdt_check_full(fdt, blob.size()); rc != 0) {
