@@ -28,10 +28,8 @@ bool is_dtb(const Bytes& content) {
 // source): the FDT magic, a .dtb/.dtbo name, or binary content (a NUL in its first bytes).
 bool looks_like_blob(const Bytes& content, const std::string& path) {
     std::string extension = std::filesystem::path(path).extension().string();
-    std::size_t head = std::min<std::size_t>(content.size(), 64);
-    return is_dtb(content) || extension == ".dtb" || extension == ".dtbo" ||
-           std::find(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(head), 0) !=
-               content.begin() + static_cast<std::ptrdiff_t>(head);
+    auto head = content.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(content.size(), 64));
+    return is_dtb(content) || extension == ".dtb" || extension == ".dtbo" || std::find(content.begin(), head, 0) != head;
 }
 
 // A tool's complaint as one line: its first line that says "error" (dtc and cpp put the

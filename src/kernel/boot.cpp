@@ -706,7 +706,7 @@ private:
     static constexpr u64 kSegment = 128;      // IO_TLB_SEGSIZE
     static constexpr u64 kMinSlabs = 512;     // IO_TLB_MIN_SLABS (1 MiB)
 
-    static u64 round_up_pow2(u64 v) { return v <= 1 ? 1 : std::bit_ceil(v); }  // callers keep v <= 2^63
+    static u64 round_up_pow2(u64 v) { return std::bit_ceil(v); }  // 1 for 0 and 1; callers keep v <= 2^63
 
     // num_possible_cpus(): the CPU nodes of the tree.
     u64 possible_cpus() const {
