@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "cmdline.hpp"
-#include "kernel_sort.hpp"
+#include "kernel/cmdline.hpp"
+#include "kernel/kernel_sort.hpp"
 #include "dtmem/error.hpp"
 #include "dtmem/prediction.hpp"
-#include "memblock.hpp"
+#include "kernel/memblock.hpp"
 
 namespace dtmem {
 namespace {

@@ -1,4 +1,4 @@
-#include "cmdline.hpp"
+#include "kernel/cmdline.hpp"
 
 #include <cctype>
 

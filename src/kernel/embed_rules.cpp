@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "dtmem/error.hpp"
-#include "profile_yaml.hpp"
+#include "kernel/profile_yaml.hpp"
 
 namespace {
 
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         for (int i = 3; i < argc; ++i) profiles.push_back(dtmem::detail::parse_profile_yaml(read_text(argv[i]), argv[i]));
         std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
         std::string out = "// Generated from rules/ by dtmem-embed-rules at build time: do not edit.\n"
-                          "#include \"embedded_rules.hpp\"\n\nnamespace dtmem::detail {\nnamespace {\n\n";
+                          "#include \"kernel/embedded_rules.hpp\"\n\nnamespace dtmem::detail {\nnamespace {\n\n";
         for (std::size_t i = 0; i < profiles.size(); ++i) out += profile_function(profiles[i], i);
         out += "}  // namespace\n\nstd::span<const EmbeddedProfile> embedded_profiles() {\n"
                "    static const EmbeddedProfile list[] = {\n";

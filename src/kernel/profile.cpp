@@ -14,8 +14,8 @@
 
 #include "dtmem/error.hpp"
 #include "dtmem/tree.hpp"
-#include "embedded_rules.hpp"
-#include "profile_yaml.hpp"
+#include "kernel/embedded_rules.hpp"
+#include "kernel/profile_yaml.hpp"
 
 namespace dtmem {
 namespace fs = std::filesystem;

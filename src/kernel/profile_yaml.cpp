@@ -1,4 +1,4 @@
-#include "profile_yaml.hpp"
+#include "kernel/profile_yaml.hpp"
 
 #include <charconv>
 

@@ -9,8 +9,8 @@
 #include <libfdt.h>
 
 #include "dtmem/error.hpp"
-#include "process.hpp"
-#include "source_map.hpp"
+#include "load/process.hpp"
+#include "load/source_map.hpp"
 
 namespace dtmem {
 namespace {

@@ -1,4 +1,4 @@
-#include "source_map.hpp"
+#include "load/source_map.hpp"
 
 #include <charconv>
 
