@@ -2,8 +2,9 @@
 // inheritance, `reg` decoding, translation through `ranges` and `dma-ranges`, the PCI
 // and ISA bus conventions, DMA windows and the system-wide DMA limit.
 //
-// Everything is 64-bit and overflow-checked: an address or size that does not fit in
-// 64 bits, or a region whose end would pass 2^64, is a dtmem::Error naming the node.
+// Values are read as the kernel reads them (the low 64 bits of a wider value, trailing
+// cells ignored); such defects come back as diagnostics. A region whose end would pass
+// 2^64 is left out with a diagnostic, never wrapped silently.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dtmem/diagnostic.hpp"
 #include "dtmem/range.hpp"
 #include "dtmem/tree.hpp"
 
@@ -39,7 +41,7 @@ Cells root_cells(const Tree& tree);
 // "vci", "ht", or a node named "pcie").
 bool is_pci_bus(const Tree& tree, NodeId node);
 
-// Reads `count` big-endian cells as one number; Error when it does not fit in 64 bits.
+// Reads `count` big-endian cells as one number: their low 64 bits, as of_read_number().
 u64 read_number(const Property& property, std::size_t first_cell, int count,
                 const Tree& tree, NodeId node);
 
@@ -48,22 +50,23 @@ struct AddressSize {
     u64 size = 0;
 };
 
-// Splits a (address, size) list property read with `cells`; Error when its length is not a
-// whole number of entries or a value overflows.
-std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property,
-                                      Cells cells);
+// Splits a (address, size) list property read with `cells` as the kernel's flat-tree
+// readers do (dt_mem_next_cell()): whole entries, low 64 bits of each value. Trailing
+// cells and truncated values are added to `diagnostics`; Error when an entry has no cells.
+std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property, Cells cells,
+                                      std::vector<Diagnostic>& diagnostics);
 
 // The node's register windows translated to CPU physical addresses, with their index in
 // `reg` (`assigned-addresses` under a PCI bus). Entries that are not memory space
-// (I/O ports, PCI config space) or that do not translate are left out; `untranslatable`
-// is set when a memory entry failed to translate (no `ranges`, outside every window).
+// (I/O ports, PCI config space), have size 0, do not translate (no `ranges`, outside
+// every window) or end past 2^64 are left out, the last three with a diagnostic.
 struct MmioWindow {
     int index = 0;
     Range range;
 };
 struct MmioResult {
     std::vector<MmioWindow> windows;
-    std::string untranslatable;  // why the first failing entry failed; empty if none
+    std::vector<Diagnostic> diagnostics;
 };
 MmioResult translate_reg(const Tree& tree, NodeId node);
 
@@ -80,11 +83,21 @@ struct DmaWindow {
     u64 dma_limit = 0;  // highest bus address of the window
 };
 
+// Defects of a bus node the kernel works around: an #address-cells it cannot translate
+// (its children get no address), trailing cells in `ranges` or `dma-ranges`, a size-0
+// dma-ranges entry that hides the entries after it.
+std::vector<Diagnostic> check_bus(const Tree& tree, NodeId node);
+
+// The PCI host bridge above a device on a PCI bus: the topmost node of the chain of PCI
+// buses above it; kNoNode when the device is not on a PCI bus.
+NodeId pci_host_bridge(const Tree& tree, NodeId device);
+
 // The DMA parent: the `interconnects` target named "dma-mem", else the DT parent
 // (__of_get_dma_parent).
 NodeId dma_parent(const Tree& tree, NodeId node);
 
-// The window a device gets (of_dma_configure_id → of_dma_get_range on its DMA parent);
+// The window a device gets (of_dma_configure_id → of_dma_get_range on its DMA parent,
+// or for a PCI device on its host bridge);
 // nothing when no non-empty dma-ranges is reachable ("no limit from DT") or none of its
 // entries translates (the kernel then configures the device as if it had none; those
 // failures are listed by dma_max_cpu_address()).

@@ -31,7 +31,7 @@ struct ReservedRegion {
     std::vector<AddressSize> reg;  // may hold size-0 entries: the kernel reports them
     std::optional<u64> size;
     std::optional<u64> alignment;
-    std::vector<Range> alloc_ranges;
+    std::vector<AddressSize> alloc_ranges;  // as written: size 0 and wrapping ends included
     bool no_map = false;
     bool reusable = false;
     bool cma_default = false;

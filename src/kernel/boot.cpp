@@ -280,8 +280,8 @@ private:
         };
         std::optional<u64> base;
         if (!region.alloc_ranges.empty()) {
-            for (const Range& range : region.alloc_ranges) {
-                base = attempt(range.start, range.start + range.size);
+            for (const AddressSize& range : region.alloc_ranges) {
+                base = attempt(range.address, range.address + range.size);  // u64, wrapping as the kernel's
                 if (base) break;
             }
         } else {

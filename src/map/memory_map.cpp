@@ -52,27 +52,38 @@ private:
         }
     }
 
+    template <typename Read>
+    auto guarded_result(NodeId node, Read&& what) -> decltype(what()) {
+        decltype(what()) result{};
+        guarded(node, [&] { result = what(); });
+        return result;
+    }
+
     [[noreturn]] void fail(NodeId node, const std::string& message, std::string_view property = {}) {
         throw Error(message, tree_.path(node),
                     property.empty() ? tree_.location(node) : tree_.location(node, property), std::string(property));
     }
 
-    Range checked_range(NodeId node, std::string_view property, u64 start, u64 size) {
-        auto range = make_range(start, size);
-        if (!range) {
-            fail(node, fmt::format("{}: {} + {} passes the end of the 64-bit address space", property,
-                                   hex(start), hex(size)),
-                 property);
-        }
-        return *range;
-    }
-
     std::vector<AddressSize> pairs(NodeId node, const Property& property, Cells cells) {
         try {
-            return decode_pairs(tree_, node, property, cells);
+            return decode_pairs(tree_, node, property, cells, map_.diagnostics);
         } catch (const Error& e) {
             fail(node, e.what(), property.name);
         }
+    }
+
+    // memblock_add() and memblock_reserve() cap a region at the top of the address space
+    // (memblock_cap_size()) rather than wrap; so does the map, with a warning.
+    std::optional<Range> capped_range(NodeId node, const Property& property, std::size_t index, AddressSize entry) {
+        if (entry.size == 0) return std::nullopt;
+        if (auto range = make_range(entry.address, entry.size)) return range;
+        u64 size = ~u64{0} - entry.address;
+        warn("reg-wraps", node,
+             fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space: memblock caps it to "
+                         "end at {} (memblock_cap_size())",
+                         property.name, index, hex(entry.address), hex(entry.size), hex(~u64{0})),
+             std::string(property.name));
+        return make_range(entry.address, size);
     }
 
     bool is_memory_node(NodeId node) const {
@@ -103,10 +114,15 @@ private:
             if (!reg) continue;
             bool hotpluggable = tree_.has_property(node, "hotpluggable");
             guarded(node, [&] {
-                for (const AddressSize& pair : pairs(node, *reg, map_.root_cells)) {
-                    if (pair.size == 0) continue;
-                    map_.ram.push_back({node, checked_range(node, reg->name, pair.address, pair.size), source,
-                                        hotpluggable});
+                std::vector<AddressSize> banks = pairs(node, *reg, map_.root_cells);
+                for (std::size_t i = 0; i < banks.size(); ++i) {
+                    if (banks[i].size == 0) {  // early_init_dt_scan_memory(): skipped without a word
+                        note("reg-size-zero", node, fmt::format("{} entry {} has size 0: the kernel skips it", reg->name, i),
+                             std::string(reg->name));
+                    }
+                    if (auto range = capped_range(node, *reg, i, banks[i])) {
+                        map_.ram.push_back({node, *range, source, hotpluggable});
+                    }
                 }
             });
         }
@@ -214,9 +230,12 @@ private:
                 return region;
             }
             region.type = RegionType::Static;
+            if (reg->value.empty()) {
+                warn("reserved-reg-empty", node, "reg is empty: the kernel reserves nothing for this region", "reg");
+            }
             region.reg = pairs(node, *reg, cells);
-            for (const AddressSize& entry : region.reg) {
-                if (entry.size != 0) checked_range(node, "reg", entry.address, entry.size);
+            for (std::size_t i = 0; i < region.reg.size(); ++i) {
+                if (auto range = capped_range(node, *reg, i, region.reg[i])) region.reg[i].size = range->size;
             }
             return region;
         }
@@ -245,11 +264,9 @@ private:
                         "alloc-ranges");
                 return region;
             }
-            for (const AddressSize& entry : pairs(node, *ranges, cells)) {
-                if (entry.size != 0) {
-                    region.alloc_ranges.push_back(checked_range(node, "alloc-ranges", entry.address, entry.size));
-                }
-            }
+            // Kept as the kernel reads them: it allocates in [start, start + size) with a
+            // wrapping sum, and an end of 0 means "anywhere" (MEMBLOCK_ALLOC_ACCESSIBLE).
+            region.alloc_ranges = pairs(node, *ranges, cells);
         }
         region.type = RegionType::Dynamic;
         return region;
@@ -288,10 +305,10 @@ private:
             }
         }
         if (const Property* usable = tree_.find_property(node, "linux,usable-memory-range")) {
-            for (const AddressSize& pair : pairs(node, *usable, map_.root_cells)) {
-                if (pair.size != 0) {
-                    map_.chosen.usable_memory_range.push_back(
-                        checked_range(node, usable->name, pair.address, pair.size));
+            std::vector<AddressSize> ranges = pairs(node, *usable, map_.root_cells);
+            for (std::size_t i = 0; i < ranges.size(); ++i) {
+                if (auto range = capped_range(node, *usable, i, ranges[i])) {
+                    map_.chosen.usable_memory_range.push_back(*range);
                 }
             }
         }
@@ -347,9 +364,40 @@ private:
         return uses;
     }
 
+    bool compatible_with(NodeId node, std::initializer_list<std::string_view> wanted) const {
+        const Property* compatible = tree_.find_property(node, "compatible");
+        if (!compatible) return false;
+        for (std::string_view entry : compatible->as_strings()) {
+            if (std::find(wanted.begin(), wanted.end(), entry) != wanted.end()) return true;
+        }
+        return false;
+    }
+
+    // Whether the kernel makes a DMA-configured device of `node` (its parent decided first):
+    // of_platform_populate() from the root and from /firmware (of_platform_default_populate_init())
+    // creates one for each child with a compatible, except OPP tables (of_skipped_node_table),
+    // and descends only into buses of of_default_bus_match_table; PCI enumeration makes
+    // the nodes on a PCI bus devices. Children of a device whose `ranges` maps them into
+    // the CPU's space are counted too: the drivers of such nodes (simple-pm-bus, USB and
+    // PCIe glue layers) populate them. Children of UARTs, MMC hosts, I2C/SPI controllers
+    // and firmware protocols are on buses that configure no DMA.
+    bool kernel_makes_device(NodeId node, const std::vector<bool>& is_device) const {
+        NodeId parent = tree_.parent(node);
+        if (is_pci_bus(tree_, parent)) return true;
+        if (!tree_.has_property(node, "compatible") || compatible_with(node, {"operating-points-v2"})) return false;
+        if (parent == tree_.root() || parent == tree_.find_path("/firmware")) return true;
+        if (!is_device[parent]) return false;
+        return compatible_with(parent, {"simple-bus", "simple-mfd", "isa", "arm,amba-bus", "simple-pm-bus"}) ||
+               tree_.has_property(parent, "ranges");
+    }
+
     void read_devices() {
+        std::vector<bool> is_device(tree_.node_count(), false);
         for (NodeId node = 1; node < tree_.node_count(); ++node) {
             if (!tree_.is_available_subtree(node)) continue;
+            for (Diagnostic& diagnostic : guarded_result(node, [&] { return check_bus(tree_, node); })) {
+                map_.diagnostics.push_back(std::move(diagnostic));
+            }
             if (is_memory_node(node) && tree_.parent(node) != tree_.root()) {
                 note("memory-node-not-at-root", node, "device_type = \"memory\" below the root level: the kernel reads memory "
                            "nodes only directly under /");
@@ -359,11 +407,8 @@ private:
             std::vector<RegionUse> uses;
             guarded(node, [&] { uses = memory_regions(node); });
             std::optional<DmaWindow> window;
-            // Devices: nodes the kernel makes devices of (a compatible, or a place on a PCI
-            // bus); plain subnodes (pinctrl groups, ports) would only repeat their parent.
-            if (tree_.has_property(node, "compatible") || is_pci_bus(tree_, tree_.parent(node))) {
-                guarded(node, [&] { window = dma_window(node); });
-            }
+            is_device[node] = kernel_makes_device(node, is_device);
+            if (is_device[node]) guarded(node, [&] { window = dma_window(node); });
             if (window || !uses.empty()) {
                 map_.devices.push_back({node, dma_coherent(node), std::move(window), std::move(uses)});
             }
@@ -384,12 +429,8 @@ private:
     }
 
     void read_mmio(NodeId node) {
-        MmioResult result;
-        try {
-            result = translate_reg(tree_, node);
-        } catch (const Error& e) {
-            fail(node, e.what(), tree_.has_property(node, "reg") ? "reg" : "");
-        }
+        MmioResult result = translate_reg(tree_, node);
+        for (Diagnostic& diagnostic : result.diagnostics) map_.diagnostics.push_back(std::move(diagnostic));
         std::vector<std::string_view> names;
         if (!result.windows.empty()) {
             if (const Property* p = tree_.find_property(node, "reg-names")) names = p->as_strings();
@@ -398,9 +439,6 @@ private:
             MmioRegion region{node, window.index, std::nullopt, window.range};
             if (static_cast<std::size_t>(window.index) < names.size()) region.name = names[window.index];
             map_.mmio.push_back(region);
-        }
-        if (!result.untranslatable.empty() && bus_cells(tree_, tree_.parent(node)).size > 0) {
-            note("reg-untranslatable", node, "reg is not a CPU address: " + result.untranslatable, "reg");
         }
     }
 

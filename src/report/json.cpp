@@ -55,16 +55,18 @@ public:
 
     Json region(const ReservedRegion& region) const {
         static constexpr const char* kTypes[] = {"static", "dynamic", "invalid"};
-        Json reg = Json::array();
-        for (const AddressSize& entry : region.reg) {
-            if (entry.size == 0) {
-                reg.push_back({{"start", hex(entry.address)}, {"end", nullptr}, {"size", 0}});
-            } else {
-                reg.push_back(range_json(Range{entry.address, entry.size}));
+        // Entries as written: size 0, or (alloc-ranges) an end past 2^64, has no "end".
+        auto entries = [](const std::vector<AddressSize>& list) {
+            Json json = Json::array();
+            for (const AddressSize& entry : list) {
+                auto range = make_range(entry.address, entry.size);
+                json.push_back(range ? range_json(*range)
+                                     : Json{{"start", hex(entry.address)}, {"end", nullptr}, {"size", entry.size}});
             }
-        }
-        Json alloc_ranges = Json::array();
-        for (const Range& range : region.alloc_ranges) alloc_ranges.push_back(range_json(range));
+            return json;
+        };
+        Json reg = entries(region.reg);
+        Json alloc_ranges = entries(region.alloc_ranges);
         Json compatible = Json::array();
         for (std::string_view c : region.compatible) compatible.push_back(std::string(c));
         Json users = Json::array();

@@ -158,7 +158,11 @@ public:
         for (const ReservedRegion& region : map_.reserved_memory->regions) {
             if (region.type != RegionType::Dynamic) continue;
             std::vector<std::string> ranges;
-            for (const Range& r : region.alloc_ranges) ranges.push_back(address(r.start) + "-" + address(r.last()));
+            for (const AddressSize& r : region.alloc_ranges) {
+                auto range = make_range(r.address, r.size);
+                ranges.push_back(range ? address(range->start) + "-" + address(range->last())
+                                       : fmt::format("{} (size {})", address(r.address), hex(r.size)));
+            }
             table.add({tree_.path(region.node), human_size(*region.size),
                        region.alignment ? human_size(*region.alignment) : "-", ranges.empty() ? "-" : join(ranges, " "),
                        region_flags(region)},

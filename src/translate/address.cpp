@@ -1,8 +1,9 @@
 // Mirrors drivers/of/address.c (v6.12): of_match_bus(), of_bus_*_map/translate,
 // __of_translate_address(), of_translate_one(), of_pci_range_parser_one(),
-// of_dma_get_range() and of_dma_get_max_cpu_address(). Where the kernel silently
-// truncates to 64 bits or wraps, dtmem raises an Error instead (or, for the DMA limit,
-// reproduces the kernel's value and reports the failure).
+// of_dma_get_range() and of_dma_get_max_cpu_address(). What the kernel tolerates
+// (trailing cells, values wider than 64 bits, a bus it cannot translate) dtmem tolerates
+// the same way and reports as a diagnostic; where the kernel's sum wraps past 2^64, dtmem
+// leaves the fact out and says so (or, for the DMA limit, reproduces the kernel's value).
 #include "dtmem/address.hpp"
 
 #include <algorithm>
@@ -16,13 +17,13 @@ namespace dtmem {
 namespace {
 
 constexpr u64 kBadAddress = ~u64{0};  // OF_BAD_ADDR
-// #size-cells beyond this cannot describe a 64-bit size with room to spare; treat as malformed.
-constexpr int kMaxSizeCells = 4;
 
 enum class Bus { Pci, Isa, DefaultFlags, Default };
 
 constexpr std::uint32_t kIoResourceIo = 0x100;   // IORESOURCE_IO
 constexpr std::uint32_t kIoResourceMem = 0x200;  // IORESOURCE_MEM
+constexpr std::uint32_t kIoResourcePrefetch = 0x2000;  // IORESOURCE_PREFETCH
+constexpr std::uint32_t kIoResourceMem64 = 0x100000;   // IORESOURCE_MEM_64
 
 std::string_view base_name(std::string_view name) { return name.substr(0, name.find('@')); }
 
@@ -59,6 +60,7 @@ Cells count_cells(const Tree& tree, Bus bus, NodeId dt_parent) {
 
 int flag_cells(Bus bus) { return bus == Bus::Default ? 0 : 1; }
 
+// OF_CHECK_COUNTS().
 bool valid_counts(Cells cells) {
     return cells.address > 0 && cells.address <= kMaxAddressCells && cells.size > 0;
 }
@@ -77,6 +79,25 @@ std::uint32_t bus_flags(Bus bus, std::uint32_t first_cell) {
         case Bus::Default: return kIoResourceMem;
     }
     return 0;
+}
+
+// bus->get_flags() as the range parser records it (of_bus_pci_get_flags() adds the
+// 64-bit and prefetchable bits); contiguous dma-ranges entries merge only when equal.
+std::uint32_t range_flags(Bus bus, std::uint32_t first_cell) {
+    std::uint32_t flags = bus_flags(bus, first_cell);
+    if (bus == Bus::Pci) {
+        if (((first_cell >> 24) & 3) == 3) flags |= kIoResourceMem64;
+        if (first_cell & 0x40000000) flags |= kIoResourcePrefetch;
+    }
+    return flags;
+}
+
+// Whether `count` cells hold a value that fits in 64 bits (of_read_number() keeps the low 64).
+bool fits_64_bits(const std::uint32_t* cells, int count) {
+    for (int i = 0; i + 2 < count; ++i) {
+        if (cells[i] != 0) return false;
+    }
+    return true;
 }
 
 // Host-order cells of one address being translated (at most OF_MAX_ADDR_CELLS).
@@ -114,13 +135,19 @@ std::vector<std::uint32_t> host_cells(const Property& property) {
     return cells;
 }
 
-void check_length(const Reader& reader, NodeId node, const Property& property, int entry_cells,
-                  std::string_view layout) {
-    if (entry_cells <= 0 || property.value.size() % (4 * static_cast<std::size_t>(entry_cells)) != 0) {
-        reader.fail(fmt::format("{} has {} bytes, not a whole number of {}-cell entries ({})",
-                                property.name, property.value.size(), entry_cells, layout),
-                    node);
-    }
+// The kernel's parsers read whole entries and ignore what is left over
+// (__of_get_address(), of_translate_one(), of_pci_range_parser_one(),
+// early_init_dt_scan_memory()); the leftover is a defect worth a note.
+void note_trailing(NodeId node, const Property& property, int entry_cells,
+                   std::string_view layout, std::vector<Diagnostic>& diagnostics) {
+    std::size_t entry_bytes = 4 * static_cast<std::size_t>(entry_cells);
+    if (entry_cells <= 0 || property.value.size() % entry_bytes == 0) return;
+    diagnostics.push_back({"trailing-cells", Severity::Warning, node,
+                           fmt::format("{} has {} bytes, not a whole number of {}-cell entries ({}): the kernel "
+                                       "ignores the last {} bytes",
+                                       property.name, property.value.size(), entry_cells, layout,
+                                       property.value.size() % entry_bytes),
+                           std::string(property.name)});
 }
 
 struct Translation {
@@ -205,7 +232,6 @@ private:
             address.fill(0);
         } else {
             int entry_cells = cells.address + parent_address_cells + cells.size;
-            check_length(reader_, dev, *ranges, entry_cells, "child address, parent address, size");
             std::vector<std::uint32_t> all = host_cells(*ranges);
             offset = kBadAddress;
             for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
@@ -250,38 +276,47 @@ struct ParsedDmaRange {
     std::string failure;
 };
 
+// Cells of one dma-ranges entry of `node`: its bus address, its parent's address, size.
+struct DmaRangeLayout {
+    Cells cells;
+    int parent_address_cells = 0;
+    int entry_cells() const { return cells.address + parent_address_cells + cells.size; }
+};
+
+DmaRangeLayout dma_range_layout(const Tree& tree, NodeId node) {
+    NodeId dt_parent = tree.parent(node);
+    return {bus_cells(tree, node), bus_cells(tree, dt_parent == kNoNode ? node : dt_parent).address};
+}
+
 // of_dma_range_parser_init() + for_each_of_range() on `node`'s non-empty dma-ranges,
-// merging contiguous entries as of_pci_range_parser_one() does.
+// merging contiguous entries of equal flags as of_pci_range_parser_one() does. Cell
+// counts the kernel cannot translate make every entry fail, as they do in the kernel.
 std::vector<ParsedDmaRange> parse_dma_ranges(const Tree& tree, NodeId node, const Property& property) {
     Reader reader(tree, node);
     Translator translator(reader, true);
-    NodeId dt_parent = tree.parent(node);
-    int parent_address_cells = bus_cells(tree, dt_parent == kNoNode ? node : dt_parent).address;
-    Cells cells = bus_cells(tree, node);
+    DmaRangeLayout layout = dma_range_layout(tree, node);
+    Cells cells = layout.cells;
     Bus bus = match_bus(tree, node);
-    if (cells.address <= 0 || cells.address > kMaxAddressCells || cells.size <= 0 ||
-        cells.size > kMaxSizeCells || parent_address_cells <= 0 ||
-        parent_address_cells > kMaxAddressCells) {
+    int flags = flag_cells(bus);
+    if (cells.address <= 0 || cells.size < 0 || layout.parent_address_cells <= 0) {
         reader.fail(fmt::format("dma-ranges cannot be read with #address-cells = {}, #size-cells = {} "
                                 "and parent #address-cells = {}",
-                                cells.address, cells.size, parent_address_cells),
+                                cells.address, cells.size, layout.parent_address_cells),
                     node);
     }
-    int entry_cells = cells.address + parent_address_cells + cells.size;
-    check_length(reader, node, property, entry_cells, "bus address, parent address, size");
+    int entry_cells = layout.entry_cells();
     std::vector<std::uint32_t> all = host_cells(property);
-    int flags = flag_cells(bus);
 
     std::vector<ParsedDmaRange> ranges;
     for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
         const std::uint32_t* entry = all.data() + at;
         ParsedDmaRange range;
-        range.flags = bus_flags(bus, entry[0]);
+        range.flags = range_flags(bus, entry[0]);
         range.bus_address = reader.number(entry + flags, cells.address - flags);
-        Translation cpu = translator.translate(node, entry + cells.address, parent_address_cells);
+        Translation cpu = translator.translate(node, entry + cells.address, layout.parent_address_cells);
         range.cpu_address = cpu.address;
         range.failure = cpu.failure;
-        range.size = reader.number(entry + cells.address + parent_address_cells, cells.size);
+        range.size = reader.number(entry + cells.address + layout.parent_address_cells, cells.size);
         // Wrapping sums below are the kernel's own comparisons; only equality is tested.
         if (!ranges.empty()) {
             ParsedDmaRange& last = ranges.back();
@@ -336,26 +371,29 @@ u64 read_number(const Property& property, std::size_t first_cell, int count, con
     return Reader(tree, node).number(cells.data(), count);
 }
 
-std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property,
-                                      Cells cells) {
-    Reader reader(tree, node);
-    if (cells.address <= 0 || cells.address > kMaxAddressCells) {
-        reader.fail(fmt::format("#address-cells = {} (at most {} is supported)", cells.address,
-                                kMaxAddressCells),
-                    node);
-    }
-    if (cells.size < 0 || cells.size > kMaxSizeCells) {
-        reader.fail(fmt::format("#size-cells = {} (at most {} is supported)", cells.size, kMaxSizeCells),
-                    node);
-    }
+std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Property& property, Cells cells,
+                                      std::vector<Diagnostic>& diagnostics) {
     int entry_cells = cells.address + cells.size;
-    check_length(reader, node, property, entry_cells,
-                 fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size));
+    if (cells.address < 0 || cells.size < 0 || entry_cells == 0) {
+        throw Error(fmt::format("{} cannot be read with #address-cells = {}, #size-cells = {}", property.name,
+                                cells.address, cells.size),
+                    tree.path(node), {}, std::string(property.name));
+    }
+    note_trailing(node, property, entry_cells,
+                  fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size), diagnostics);
+    Reader reader(tree, node);
     std::vector<std::uint32_t> all = host_cells(property);
     std::vector<AddressSize> pairs;
-    for (std::size_t at = 0; at < all.size(); at += entry_cells) {
-        pairs.push_back({reader.number(all.data() + at, cells.address),
-                         reader.number(all.data() + at + cells.address, cells.size)});
+    for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
+        const std::uint32_t* entry = all.data() + at;
+        if (!fits_64_bits(entry, cells.address) || !fits_64_bits(entry + cells.address, cells.size)) {
+            diagnostics.push_back({"value-truncated", Severity::Warning, node,
+                                   fmt::format("{} entry {} has a value wider than 64 bits: the kernel keeps its "
+                                               "low 64 bits (of_read_number())",
+                                               property.name, pairs.size()),
+                                   std::string(property.name)});
+        }
+        pairs.push_back({reader.number(entry, cells.address), reader.number(entry + cells.address, cells.size)});
     }
     return pairs;
 }
@@ -369,37 +407,99 @@ MmioResult translate_reg(const Tree& tree, NodeId node) {
     if (!reg) return result;
     Cells cells = count_cells(tree, bus, parent);
     if (cells.size == 0) return result;  // CPUs, i2c/spi devices: addresses, not MMIO
-    Reader reader(tree, node);
-    if (cells.address <= 0 || cells.address > kMaxAddressCells || cells.size > kMaxSizeCells) {
-        reader.fail(fmt::format("{} cannot be read with #address-cells = {}, #size-cells = {} "
-                                "(at most {} and {})",
-                                reg->name, cells.address, cells.size, kMaxAddressCells, kMaxSizeCells),
-                    node);
-    }
+    // __of_get_address(): a bus whose #address-cells fails OF_CHECK_ADDR_COUNT gives its
+    // children no address (check_bus() reports it on the bus).
+    if (cells.address <= 0 || cells.address > kMaxAddressCells || cells.size < 0) return result;
     int entry_cells = cells.address + cells.size;
-    check_length(reader, node, *reg, entry_cells,
-                 fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size));
+    note_trailing(node, *reg, entry_cells,
+                  fmt::format("#address-cells = {}, #size-cells = {}", cells.address, cells.size),
+                  result.diagnostics);
+    Reader reader(tree, node);
     std::vector<std::uint32_t> all = host_cells(*reg);
     Translator translator(reader, false);
-    for (std::size_t at = 0, index = 0; at < all.size(); at += entry_cells, ++index) {
+    bool untranslatable = false;
+    for (std::size_t at = 0, index = 0; at + entry_cells <= all.size(); at += entry_cells, ++index) {
         const std::uint32_t* entry = all.data() + at;
         if (!(bus_flags(bus, entry[0]) & kIoResourceMem)) continue;  // I/O ports, config space
         u64 size = reader.number(entry + cells.address, cells.size);
-        if (size == 0) continue;
+        if (!fits_64_bits(entry + cells.address, cells.size)) {
+            result.diagnostics.push_back(
+                {"value-truncated", Severity::Warning, node,
+                 fmt::format("{} entry {}: the size is wider than 64 bits; the kernel keeps its low 64 bits "
+                             "(of_read_number())",
+                             reg->name, index),
+                 std::string(reg->name)});
+        }
+        if (size == 0) {
+            result.diagnostics.push_back({"reg-size-zero", Severity::Note, node,
+                                          fmt::format("{} entry {} has size 0: it describes no memory", reg->name,
+                                                      index),
+                                          std::string(reg->name)});
+            continue;
+        }
         Translation cpu = translator.translate(node, entry, cells.address);
         if (!cpu.failure.empty()) {
-            if (result.untranslatable.empty()) result.untranslatable = cpu.failure;
+            if (!untranslatable && bus_cells(tree, parent).size > 0) {
+                result.diagnostics.push_back({"reg-untranslatable", Severity::Note, node,
+                                              std::string(reg->name) + " is not a CPU address: " + cpu.failure, std::string(reg->name)});
+            }
+            untranslatable = true;
             continue;
         }
         auto range = make_range(cpu.address, size);
-        if (!range) {
-            reader.fail(fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space",
-                                    reg->name, index, hex(cpu.address), hex(size)),
-                        node);
+        if (!range) {  // of_address_to_resource() builds a resource whose end wrapped: unusable
+            result.diagnostics.push_back(
+                {"reg-wraps", Severity::Warning, node,
+                 fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space: the kernel's "
+                             "resource for it is unusable; left out",
+                             reg->name, index, hex(cpu.address), hex(size)),
+                 std::string(reg->name)});
+            continue;
         }
         result.windows.push_back({static_cast<int>(index), *range});
     }
     return result;
+}
+
+std::vector<Diagnostic> check_bus(const Tree& tree, NodeId node) {
+    std::vector<Diagnostic> diagnostics;
+    if (tree.first_child(node) == kNoNode) return diagnostics;
+    Bus bus = match_bus(tree, node);
+    Cells cells = count_cells(tree, bus, node);
+    if (const Property* own = tree.find_property(node, "#address-cells");
+        own && (cells.address <= 0 || cells.address > kMaxAddressCells)) {
+        diagnostics.push_back({"bus-cells-unsupported", Severity::Warning, node,
+                               fmt::format("#address-cells = {}: the kernel translates 1 to {} cells only "
+                                           "(OF_CHECK_ADDR_COUNT()), so the children of this bus get no address",
+                                           cells.address, kMaxAddressCells),
+                               "#address-cells"});
+        return diagnostics;
+    }
+    NodeId dt_parent = tree.parent(node);
+    if (dt_parent == kNoNode) return diagnostics;
+    int parent_address_cells = count_cells(tree, match_bus(tree, dt_parent), dt_parent).address;
+    if (const Property* ranges = tree.find_property(node, "ranges")) {
+        note_trailing(node, *ranges, cells.address + parent_address_cells + cells.size,
+                      "child address, parent address, size", diagnostics);
+    }
+    if (const Property* ranges = tree.find_property(node, "dma-ranges")) {
+        DmaRangeLayout layout = dma_range_layout(tree, node);
+        note_trailing(node, *ranges, layout.entry_cells(), "bus address, parent address, size", diagnostics);
+        if (non_empty(ranges)) {
+            std::vector<ParsedDmaRange> parsed = parse_dma_ranges(tree, node, *ranges);
+            auto zero = std::find_if(parsed.begin(), parsed.end(), [](const ParsedDmaRange& range) {
+                return range.failure.empty() && range.size == 0;
+            });
+            if (zero != parsed.end() && zero + 1 != parsed.end()) {
+                diagnostics.push_back({"dma-ranges-size-zero", Severity::Warning, node,
+                                       fmt::format("a dma-ranges entry (bus address {}) has size 0: the kernel's "
+                                                   "DMA range map ends there and ignores the entries after it",
+                                                   hex(zero->bus_address)),
+                                       "dma-ranges"});
+            }
+        }
+    }
+    return diagnostics;
 }
 
 NodeId dma_parent(const Tree& tree, NodeId node) {
@@ -423,8 +523,13 @@ NodeId dma_parent(const Tree& tree, NodeId node) {
     return tree.parent(node);
 }
 
-std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
-    NodeId node = dma_parent(tree, device);
+namespace {
+
+// of_dma_get_range(np): the first non-empty dma-ranges from `node` up the DMA-parent
+// chain (an empty one means 1:1 and goes on; after the first node, a missing one ends
+// the search). The kernel's range map holds the entries that translate, up to the first
+// of size 0, which terminates it (dma_range_map_max() and its users stop there).
+std::optional<DmaWindow> dma_range_map(const Tree& tree, NodeId node) {
     const Property* ranges = nullptr;
     bool found = false;
     for (std::size_t steps = 0; node != kNoNode && steps <= tree.node_count(); ++steps) {
@@ -440,7 +545,8 @@ std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
     window.node = node;
     Reader reader(tree, node);
     for (const ParsedDmaRange& parsed : parse_dma_ranges(tree, node, *ranges)) {
-        if (!parsed.failure.empty() || parsed.size == 0) continue;  // kernel: pr_err and skip
+        if (!parsed.failure.empty()) continue;  // kernel: pr_err and skip
+        if (parsed.size == 0) break;
         reader.add(parsed.cpu_address, parsed.size - 1, "a dma-ranges window");
         u64 last = reader.add(parsed.bus_address, parsed.size - 1, "a dma-ranges window");
         window.ranges.push_back({parsed.bus_address, parsed.cpu_address, parsed.size});
@@ -448,6 +554,25 @@ std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
     }
     if (window.ranges.empty()) return std::nullopt;
     return window;
+}
+
+}  // namespace
+
+NodeId pci_host_bridge(const Tree& tree, NodeId device) {
+    NodeId bridge = tree.parent(device);
+    if (bridge == kNoNode || match_bus(tree, bridge) != Bus::Pci) return kNoNode;
+    for (NodeId up = tree.parent(bridge); up != kNoNode && match_bus(tree, up) == Bus::Pci; up = tree.parent(up)) {
+        bridge = up;
+    }
+    return bridge;
+}
+
+std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
+    // of_dma_configure_id(): a device's own node starts the search at its DMA parent; a PCI
+    // device is configured with its host bridge's node (pci_dma_configure()), which
+    // counts itself, and the bridges between them are not consulted.
+    NodeId host = pci_host_bridge(tree, device);
+    return dma_range_map(tree, host != kNoNode ? host : dma_parent(tree, device));
 }
 
 DmaMaxAddress dma_max_cpu_address(const Tree& tree) {

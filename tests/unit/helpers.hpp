@@ -50,6 +50,14 @@ inline Mapped map_dts(std::string_view dts, const MapOptions& options = {}) {
     return {std::move(map), std::move(loaded)};  // moving a Tree keeps its blob's buffer
 }
 
+// Whether `diagnostics` hold one with `id` whose message contains `text`.
+inline bool has_diagnostic(const std::vector<Diagnostic>& diagnostics, std::string_view id, std::string_view text = {}) {
+    for (const Diagnostic& d : diagnostics) {
+        if (d.id == id && d.message.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
 // The message of the dtmem::Error that `f` throws ("" when it throws none).
 template <typename F>
 std::string error_of(F&& f) {

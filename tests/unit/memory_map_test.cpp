@@ -47,6 +47,7 @@ TEST_CASE("RAM is read the way early_init_dt_scan_memory reads it") {
     CHECK(has_diagnostic(map, "no device_type"));
     CHECK(has_diagnostic(map, "below the root level"));
     CHECK(has_diagnostic(map, "disabled"));
+    CHECK(dtmem::test::has_diagnostic(map.diagnostics, "reg-size-zero", "reg entry 1 has size 0"));
 }
 
 TEST_CASE("--memory replaces the tree's banks; no RAM is said plainly") {
@@ -86,7 +87,8 @@ TEST_CASE("/reserved-memory regions: static, dynamic and what the kernel rejects
     CHECK(cma.size == 0x10000000u);
     CHECK(cma.alignment == 0x400000u);
     REQUIRE(cma.alloc_ranges.size() == 1);
-    CHECK(cma.alloc_ranges[0] == Range{0x40000000, 0x40000000});
+    CHECK(cma.alloc_ranges[0].address == 0x40000000);
+    CHECK(cma.alloc_ranges[0].size == 0x40000000);
     CHECK(cma.reusable);
     CHECK(cma.cma_default);
     CHECK(region(map, 2).problem == "Reserved memory: invalid reg property in 'badreg@0', skipping node.");
@@ -154,10 +156,12 @@ TEST_CASE("overflowing or malformed facts: diagnostics, never wrapped, the rest 
         REQUIRE(!map.ram.empty());
         CHECK(map.ram.back().range == Range{0x80000000, 0x1000});
     };
+    // memblock_add() caps a bank at the top of the address space (memblock_cap_size()).
     Mapped wraps = map_dts(board(std::string(good) + R"(memory@0 { device_type = "memory"; reg = <0xffffffff 0xfffff000 0 0x2000>; };)"));
-    ok(wraps);
-    CHECK(has_diagnostic(wraps, "passes the end of the 64-bit address space"));
-    CHECK(wraps.ram.size() == 1);
+    CHECK(has_diagnostic_id(wraps, "reg-wraps"));
+    REQUIRE(wraps.ram.size() == 2);
+    CHECK(wraps.ram[0].range == Range{0x80000000, 0x1000});
+    CHECK(wraps.ram[1].range == Range{0xfffffffffffff000, 0xfff});
 
     Mapped memreserve = map_dts(board(good, "/memreserve/ 0xfffffffffffff000 0x2000;\n"));
     ok(memreserve);
@@ -165,12 +169,96 @@ TEST_CASE("overflowing or malformed facts: diagnostics, never wrapped, the rest 
     CHECK(memreserve.memreserve.empty());
 
     Mapped ragged = map_dts(board(std::string(good) + R"(memory@0 { device_type = "memory"; reg = <0 0 0x1000>; };)"));
-    ok(ragged);
-    CHECK(has_diagnostic(ragged, "not a whole number"));
+    ok(ragged);  // early_init_dt_scan_memory() reads whole entries: 3 cells of 4 give none
+    CHECK(has_diagnostic_id(ragged, "trailing-cells"));
+    CHECK(ragged.ram.size() == 1);
 
     Mapped alloc = map_dts(board(std::string(good) + R"(reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
                   r { size = <0 0x1000>; alloc-ranges = <0xffffffff 0xfffff000 0 0x2000>; }; };)"));
-    ok(alloc);
-    CHECK(has_diagnostic(alloc, "alloc-ranges"));
-    CHECK(region(alloc, 0).type == RegionType::Invalid);
+    ok(alloc);  // kept as written: the kernel's end, start + size, wraps to 0x1000 and nothing fits
+    CHECK(region(alloc, 0).type == RegionType::Dynamic);
+    REQUIRE(region(alloc, 0).alloc_ranges.size() == 1);
+    CHECK(region(alloc, 0).alloc_ranges[0].address == 0xfffffffffffff000);
+    CHECK(region(alloc, 0).alloc_ranges[0].size == 0x2000);
+}
+
+namespace {
+
+const Device* device(const MemoryMap& map, const Mapped& mapped, std::string_view path) {
+    for (const Device& d : map.devices) {
+        if (mapped.loaded.tree.path(d.node) == path) return &d;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("DMA windows: a PCI device takes its host bridge's, size 0 ends the table, flags split merges") {
+    Mapped map = map_dts(board(R"(
+	soc@0 { compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>;
+		ranges = <0 0 0 0x80000000>;
+		dma-ranges = <0x0 0x0 0x40000000 0x40000000>, <0x40000000 0x0 0x0 0>,
+		             <0x80000000 0x0 0x80000000 0x40000000>;
+		dev@1000 { compatible = "acme,dev"; reg = <0x1000 0x100>; };
+		pcie@2000 { compatible = "acme,pcie"; device_type = "pci"; reg = <0x2000 0x100>;
+			#address-cells = <3>; #size-cells = <2>;
+			ranges = <0x02000000 0 0x10000000 0x10000000 0 0x1000000>;
+			dma-ranges = <0x02000000 0 0x0 0x0 0 0x10000000>, <0x43000000 0 0x10000000 0x10000000 0 0x10000000>;
+			bridge@0,0 { device_type = "pci"; reg = <0 0 0 0 0>; #address-cells = <3>; #size-cells = <2>;
+				dma-ranges = <0x02000000 0 0 0 0 0 0 0x1000>;
+				nic@1,0 { reg = <0x10000 0 0 0 0>; };
+			};
+		};
+	};)"));
+    // of_dma_configure_id(): a platform device starts at its parent: soc@0's table, which
+    // the size-0 second entry ends (dma_range_map_max()), so the third entry is not in it.
+    const Device* dev = device(map, map, "/soc@0/dev@1000");
+    REQUIRE(dev);
+    REQUIRE(dev->dma_window);
+    REQUIRE(dev->dma_window->ranges.size() == 1);
+    CHECK(dev->dma_window->dma_limit == 0x3fffffff);
+    CHECK(dtmem::test::has_diagnostic(map.diagnostics, "dma-ranges-size-zero", "bus address 0x40000000"));
+
+    // pci_dma_configure(): the NIC behind the bridge is configured with the host bridge's
+    // node; the bridge's own dma-ranges play no part. The two host entries are contiguous
+    // in bus and CPU space but 32-bit vs 64-bit prefetchable: of_pci_range_parser_one()
+    // keeps them apart.
+    for (std::string_view path : {"/soc@0/pcie@2000/bridge@0,0", "/soc@0/pcie@2000/bridge@0,0/nic@1,0"}) {
+        const Device* pci = device(map, map, path);
+        REQUIRE(pci);
+        REQUIRE(pci->dma_window);
+        CHECK(map.loaded.tree.path(pci->dma_window->node) == "/soc@0/pcie@2000");
+        CHECK(pci->dma_window->ranges.size() == 2);
+        CHECK(pci->dma_window->dma_limit == 0x1fffffff);
+    }
+}
+
+TEST_CASE("devices are the nodes of_platform_populate() and the bus types make devices of") {
+    Mapped map = map_dts(board(R"(
+	firmware { #address-cells = <1>; #size-cells = <1>; dma-ranges = <0 0 0 0x80000000>;
+		scmi { compatible = "arm,scmi"; #address-cells = <1>; #size-cells = <0>;
+		clocks@14 { compatible = "acme,scmi-clocks"; reg = <0x14>; }; }; };
+	soc@0 { compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>; ranges = <0 0 0 0x80000000>;
+		dma-ranges = <0 0 0 0x80000000>;
+		opp-table { compatible = "operating-points-v2"; };
+		serial@1000 { compatible = "acme,uart"; reg = <0x1000 0x100>;
+			bluetooth { compatible = "acme,bt"; }; };
+		mmc@2000 { compatible = "acme,mmc"; reg = <0x2000 0x100>; #address-cells = <1>; #size-cells = <0>;
+			wifi@1 { compatible = "acme,sdio-wifi"; reg = <1>; }; };
+		usb@3000 { compatible = "acme,usb-glue"; reg = <0x3000 0x100>; #address-cells = <1>; #size-cells = <1>; ranges;
+			usb@4000 { compatible = "snps,dwc3"; reg = <0x4000 0x1000>; }; };
+	};)"));
+    // Every node below has a window within reach: only device-ness decides the listing.
+    for (std::string_view path : {"/firmware/scmi", "/soc@0/serial@1000", "/soc@0/mmc@2000", "/soc@0/usb@3000",
+                                  "/soc@0/usb@3000/usb@4000"}) {
+        CAPTURE(path);
+        const Device* found = device(map, map, path);
+        REQUIRE(found);
+        CHECK(found->dma_window);
+    }
+    for (std::string_view path : {"/soc@0/opp-table", "/firmware/scmi/clocks@14", "/soc@0/serial@1000/bluetooth",
+                                  "/soc@0/mmc@2000/wifi@1"}) {
+        CAPTURE(path);
+        CHECK_FALSE(device(map, map, path));
+    }
 }
