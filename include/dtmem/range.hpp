@@ -33,7 +33,8 @@ std::optional<u64> checked_add(u64 a, u64 b);
 std::string hex(u64 value);
 // "0x0000001f": zero-padded to `digits` hex digits.
 std::string hex_padded(u64 value, int digits);
-// Exact human size: "2 GiB", "1536 MiB", "4 KiB", "100 B".
+// Exact human size: "2 GiB", "1536 MiB", "4 KiB"; a size that is not a whole number of KiB
+// in hex bytes ("0x9310"), like the addresses it stands beside; "0 B".
 std::string human_size(u64 bytes);
 
 // Parses "4G", "512M", "64K", "0x1000", "4096", "1GiB"; nothing on a malformed or

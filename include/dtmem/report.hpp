@@ -28,7 +28,8 @@ void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map,
 // The "prediction" member of the map document (docs/json-map.md).
 nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& prediction);
 
-void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color);
+void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const Prediction& prediction,
+                           bool color);
 
 // Text from a tree (a model string, a node name) made safe for a terminal: control
 // characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines stay, and so

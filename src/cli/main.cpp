@@ -98,7 +98,7 @@ int run_map(const MapCommand& command) {
             std::ostringstream text;  // escaped as a whole before it reaches the terminal
             dtmem::write_map_text(text, tree, analysis.map, input, color);
             if (analysis.prediction) {
-                dtmem::write_prediction_text(text, tree, *analysis.prediction, color);
+                dtmem::write_prediction_text(text, tree, analysis.map, *analysis.prediction, color);
             } else {
                 text << '\n' << analysis.no_prediction << '\n';
             }

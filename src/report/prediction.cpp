@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -72,7 +73,23 @@ Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
     };
 }
 
-void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color) {
+namespace {
+
+// What the kernel makes of the highest CPU address every DMA master reaches
+// (of_dma_get_max_cpu_address(), in the map): only arm64 sizes a zone by it.
+std::string dma_reach_use(Arch arch) {
+    switch (arch) {
+        case Arch::Arm64: return "arm64 ends ZONE_DMA by it (zone_sizes_init())";
+        case Arch::Arm: return "32-bit ARM does not use it: ZONE_DMA is the machine's arm_dma_zone_size";
+        case Arch::Riscv64: return "riscv64 does not use it: ZONE_DMA32 covers the RAM below 4 GiB (zone_sizes_init())";
+    }
+    return {};
+}
+
+}  // namespace
+
+void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const Prediction& prediction,
+                           bool color) {
     const KernelProfile& profile = prediction.profile;
     int digits = address_digits(prediction);
     auto address = [digits](u64 value) { return hex_padded(value, digits); };
@@ -84,7 +101,15 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction
                            zone.range ? fmt::format("{}-{}", address(zone.range->start), address(zone.range->last()))
                                       : "empty");
     }
-    if (prediction.lowmem_end) out << fmt::format("  Lowmem ends at {} (HighMem above)\n", address(*prediction.lowmem_end));
+    if (map.dma_max.address) {
+        out << fmt::format("  DMA masters reach up to {}: {}\n", address(*map.dma_max.address), dma_reach_use(profile.arch));
+    }
+    if (prediction.lowmem_end) {
+        auto highmem = std::find_if(prediction.zones.begin(), prediction.zones.end(),
+                                    [](const Zone& zone) { return zone.name == "HighMem" && zone.range; });
+        out << fmt::format("  Lowmem ends at {} ({})\n", address(*prediction.lowmem_end),
+                           highmem != prediction.zones.end() ? "HighMem above" : "no HighMem: no RAM in use above it");
+    }
     bool any_default = false;
     auto mark = [&any_default](const RestsOn& rests_on) {
         any_default |= !rests_on.empty();

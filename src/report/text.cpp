@@ -195,7 +195,7 @@ public:
             print_wrapped(fmt::format("{} device{}: ", names.size(), names.size() == 1 ? "" : "s"), names);
         }
         if (map_.dma_max.address) {
-            out_ << fmt::format("  Highest CPU address every DMA master reaches: {}\n", address(*map_.dma_max.address));
+            out_ << fmt::format("  Highest CPU address every DMA master reaches: {} (of_dma_get_max_cpu_address())\n", address(*map_.dma_max.address));
         }
     }
 

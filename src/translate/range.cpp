@@ -23,6 +23,7 @@ std::string hex(u64 value) { return fmt::format("{:#x}", value); }
 std::string hex_padded(u64 value, int digits) { return fmt::format("0x{:0{}x}", value, digits); }
 
 std::string human_size(u64 bytes) {
+    if (bytes % 1024 != 0) return hex(bytes);  // bytes, in the base of the addresses beside it
     static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     int unit = 0;
     while (unit < 6 && bytes != 0 && bytes % 1024 == 0) {

@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         try {
             dtmem::Prediction prediction =
                 dtmem::predict_boot(*tree, map, dtmem::shipped_profile(id), dtmem::BootInputs{});
-            dtmem::write_prediction_text(sink, *tree, prediction, false);
+            dtmem::write_prediction_text(sink, *tree, map, prediction, false);
             sink << dtmem::prediction_to_json(*tree, prediction)
                         .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         } catch (const dtmem::Error&) {
