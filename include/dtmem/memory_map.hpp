@@ -80,6 +80,20 @@ struct Device {
     std::vector<RegionUse> memory_regions;
 };
 
+// One row of the merged physical layout every front end draws. The kinds are in the
+// order rows of equal start are listed.
+enum class LayoutKind { Ram, Hole, MemReserve, Reserved, Mmio };
+
+struct LayoutEntry {
+    LayoutKind kind = LayoutKind::Ram;
+    Range range;
+    // Where the row comes from: the index into MemoryMap::ram, ::memreserve,
+    // ::reserved_memory->regions or ::mmio (unused for a hole); for a reservation also
+    // its reg entry.
+    std::size_t source = 0;
+    std::size_t reg_index = 0;
+};
+
 struct MemoryMap {
     Cells root_cells;
     std::vector<RamBank> ram;  // sorted by start
@@ -89,6 +103,7 @@ struct MemoryMap {
     std::vector<MmioRegion> mmio;  // sorted by start, node path, index
     std::vector<Device> devices;   // tree order
     DmaMaxAddress dma_max;
+    std::vector<LayoutEntry> layout;  // RAM, holes between banks, reservations, MMIO; by start
     std::vector<Diagnostic> diagnostics;
 };
 

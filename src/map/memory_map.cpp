@@ -22,6 +22,7 @@ public:
         read_devices();
         guarded(kNoNode, [&] { map_.dma_max = dma_max_cpu_address(tree_); });
         for (const std::string& failure : map_.dma_max.failures) warn("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
+        build_layout();
         std::stable_sort(map_.diagnostics.begin(), map_.diagnostics.end(),
                          [](const Diagnostic& a, const Diagnostic& b) {
                              return (a.node + 1) < (b.node + 1);  // kNoNode (global) first
@@ -440,6 +441,38 @@ private:
             if (static_cast<std::size_t>(window.index) < names.size()) region.name = names[window.index];
             map_.mmio.push_back(region);
         }
+    }
+
+    void build_layout() {
+        std::vector<LayoutEntry>& layout = map_.layout;
+        for (std::size_t i = 0; i < map_.ram.size(); ++i) {
+            layout.push_back({LayoutKind::Ram, map_.ram[i].range, i, 0});
+            if (i == 0) continue;
+            u64 previous_last = map_.ram[i - 1].range.last();
+            u64 start = map_.ram[i].range.start;
+            if (start > previous_last + 1) {  // sorted by start; overlapping banks leave no hole
+                layout.push_back({LayoutKind::Hole, Range{previous_last + 1, start - previous_last - 1}, 0, 0});
+            }
+        }
+        for (std::size_t i = 0; i < map_.memreserve.size(); ++i) {
+            layout.push_back({LayoutKind::MemReserve, map_.memreserve[i], i, 0});
+        }
+        if (map_.reserved_memory) {
+            const std::vector<ReservedRegion>& regions = map_.reserved_memory->regions;
+            for (std::size_t i = 0; i < regions.size(); ++i) {
+                if (regions[i].type != RegionType::Static) continue;
+                for (std::size_t r = 0; r < regions[i].reg.size(); ++r) {
+                    if (auto range = make_range(regions[i].reg[r].address, regions[i].reg[r].size)) {
+                        layout.push_back({LayoutKind::Reserved, *range, i, r});
+                    }
+                }
+            }
+        }
+        for (std::size_t i = 0; i < map_.mmio.size(); ++i) layout.push_back({LayoutKind::Mmio, map_.mmio[i].range, i, 0});
+        std::stable_sort(layout.begin(), layout.end(), [](const LayoutEntry& a, const LayoutEntry& b) {
+            if (a.range.start != b.range.start) return a.range.start < b.range.start;
+            return a.kind < b.kind;
+        });
     }
 
     const Tree& tree_;

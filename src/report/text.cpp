@@ -90,58 +90,12 @@ public:
 
     void memory_map() {
         section("Physical memory map (CPU addresses, end inclusive)");
-        struct Entry {
-            Range range;
-            int order;  // RAM, hole, memreserve, reserved, MMIO at equal starts
-            std::string kind, node, flags;
-            std::string_view color;
-        };
-        std::vector<Entry> entries;
-        for (const RamBank& bank : map_.ram) {
-            std::string flags = bank.source == RamSource::UsableMemory ? "linux,usable-memory" : "";
-            if (bank.hotpluggable) flags += flags.empty() ? "hotpluggable" : ", hotpluggable";
-            entries.push_back({bank.range, 0, "RAM", bank.node == kNoNode ? "(--memory)" : tree_.path(bank.node),
-                               flags, kGreen});
-        }
-        for (std::size_t i = 1; i < map_.ram.size(); ++i) {
-            u64 previous_end = map_.ram[i - 1].range.last();
-            u64 start = map_.ram[i].range.start;
-            if (start > previous_end + 1) {
-                entries.push_back({Range{previous_end + 1, start - previous_end - 1}, 1, "hole", "(no RAM)", "", kDim});
-            }
-        }
-        for (std::size_t i = 0; i < map_.memreserve.size(); ++i) {
-            entries.push_back({map_.memreserve[i], 2, "memreserve", fmt::format("/memreserve/ #{}", i), "", kYellow});
-        }
-        if (map_.reserved_memory) {
-            for (const ReservedRegion& region : map_.reserved_memory->regions) {
-                if (region.type != RegionType::Static) continue;
-                for (std::size_t i = 0; i < region.reg.size(); ++i) {
-                    if (region.reg[i].size == 0) continue;
-                    std::string node = tree_.path(region.node);
-                    if (region.reg.size() > 1) node += fmt::format(" reg[{}]", i);
-                    std::string flags = region_flags(region);
-                    if (!map_.reserved_memory->supported()) flags += flags.empty() ? "ignored" : ", ignored";
-                    entries.push_back({Range{region.reg[i].address, region.reg[i].size}, 3, "reserved", node,
-                                       flags, kYellow});
-                }
-            }
-        }
-        for (const MmioRegion& region : map_.mmio) {
-            std::string node = tree_.path(region.node);
-            if (region.name) node += fmt::format(" \"{}\"", *region.name);
-            else if (region.index > 0) node += fmt::format(" reg[{}]", region.index);
-            entries.push_back({region.range, 4, "MMIO", node, "", kCyan});
-        }
-        std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-            if (a.range.start != b.range.start) return a.range.start < b.range.start;
-            return a.order < b.order;
-        });
         Table table({"START", "END", "SIZE", "KIND", "NODE", "FLAGS"});
-        for (const Entry& e : entries) {
-            table.add({address(e.range.start), address(e.range.last()), human_size(e.range.size), e.kind, e.node,
-                       e.flags},
-                      e.color);
+        for (const LayoutEntry& entry : map_.layout) {
+            auto [kind, node, flags, color] = describe(entry);
+            table.add({address(entry.range.start), address(entry.range.last()), human_size(entry.range.size), kind,
+                       node, flags},
+                      color);
         }
         if (map_.ram.empty()) {
             out_ << style_.wrap("  No RAM: the tree describes none (the bootloader usually fills it in). "
@@ -272,6 +226,39 @@ private:
         for (std::string_view c : region.compatible) flags.push_back(std::string(c));
         if (!region.available) flags.push_back("disabled");
         return join(flags, ", ");
+    }
+
+    struct RowText {
+        std::string kind, node, flags;
+        std::string_view color;
+    };
+    RowText describe(const LayoutEntry& entry) const {
+        switch (entry.kind) {
+            case LayoutKind::Ram: {
+                const RamBank& bank = map_.ram[entry.source];
+                std::string flags = bank.source == RamSource::UsableMemory ? "linux,usable-memory" : "";
+                if (bank.hotpluggable) flags += flags.empty() ? "hotpluggable" : ", hotpluggable";
+                return {"RAM", bank.node == kNoNode ? "(--memory)" : tree_.path(bank.node), flags, kGreen};
+            }
+            case LayoutKind::Hole: return {"hole", "(no RAM)", "", kDim};
+            case LayoutKind::MemReserve: return {"memreserve", fmt::format("/memreserve/ #{}", entry.source), "", kYellow};
+            case LayoutKind::Reserved: {
+                const ReservedRegion& region = map_.reserved_memory->regions[entry.source];
+                std::string node = tree_.path(region.node);
+                if (region.reg.size() > 1) node += fmt::format(" reg[{}]", entry.reg_index);
+                std::string flags = region_flags(region);
+                if (!map_.reserved_memory->supported()) flags += flags.empty() ? "ignored" : ", ignored";
+                return {"reserved", node, flags, kYellow};
+            }
+            case LayoutKind::Mmio: {
+                const MmioRegion& region = map_.mmio[entry.source];
+                std::string node = tree_.path(region.node);
+                if (region.name) node += fmt::format(" \"{}\"", *region.name);
+                else if (region.index > 0) node += fmt::format(" reg[{}]", region.index);
+                return {"MMIO", node, "", kCyan};
+            }
+        }
+        return {};
     }
 
     std::ostream& out_;

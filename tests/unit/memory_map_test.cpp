@@ -262,3 +262,26 @@ TEST_CASE("devices are the nodes of_platform_populate() and the bus types make d
         CHECK_FALSE(device(map, map, path));
     }
 }
+
+TEST_CASE("the merged layout: RAM, the holes between banks, reservations and MMIO by start") {
+    Mapped map = map_dts(board(R"(
+	memory@40000000 { device_type = "memory"; reg = <0 0x40000000 0 0x40000000>, <1 0 0 0x40000000>; };
+	reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
+		fw@50000000 { reg = <0 0x50000000 0 0x100000>, <0 0x60000000 0 0x1000>; no-map; }; };
+	soc { compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>; ranges = <0 0 0 0x40000000>;
+		uart@1000 { reg = <0x1000 0x100>; }; };)",
+                               "/memreserve/ 0x40000000 0x1000;\n"));
+    std::vector<std::pair<LayoutKind, Range>> rows;
+    for (const LayoutEntry& entry : map.layout) rows.push_back({entry.kind, entry.range});
+    std::vector<std::pair<LayoutKind, Range>> expected = {
+        {LayoutKind::Mmio, Range{0x1000, 0x100}},
+        {LayoutKind::Ram, Range{0x40000000, 0x40000000}},
+        {LayoutKind::MemReserve, Range{0x40000000, 0x1000}},  // equal start: after the RAM row
+        {LayoutKind::Reserved, Range{0x50000000, 0x100000}},
+        {LayoutKind::Reserved, Range{0x60000000, 0x1000}},
+        {LayoutKind::Hole, Range{0x80000000, 0x80000000}},  // 2 GiB up to the bank at 4 GiB
+        {LayoutKind::Ram, Range{0x100000000, 0x40000000}},
+    };
+    CHECK(rows == expected);
+    CHECK(map.layout[4].reg_index == 1);
+}
