@@ -83,6 +83,26 @@ struct DmaWindow {
     u64 dma_limit = 0;  // highest bus address of the window
 };
 
+// One window of a bus's `ranges`, composed with every parent's translation: child
+// addresses child_first..child_last (inclusive; the low 64 bits of a PCI address) are the
+// CPU addresses from cpu_first. `flags` are the entry's IORESOURCE_* bits (memory, I/O).
+struct BusWindow {
+    u64 child_first = 0;
+    u64 child_last = 0;
+    u64 cpu_first = 0;
+    std::uint32_t flags = 0;
+
+    std::optional<u64> to_cpu(u64 child) const {
+        if (child < child_first || child > child_last) return std::nullopt;
+        return cpu_first + (child - child_first);
+    }
+};
+
+// The windows of `bus`'s non-empty `ranges` (of_translate_one() for each entry's parent
+// address): entries that do not translate are left out with a diagnostic; a window whose
+// CPU end would pass 2^64 is cut there, with one.
+std::vector<BusWindow> bus_windows(const Tree& tree, NodeId bus, std::vector<Diagnostic>& diagnostics);
+
 // Defects of a bus node the kernel works around: an #address-cells it cannot translate
 // (its children get no address), trailing cells in `ranges` or `dma-ranges`, a size-0
 // dma-ranges entry that hides the entries after it.
@@ -95,6 +115,10 @@ NodeId pci_host_bridge(const Tree& tree, NodeId device);
 // The DMA parent: the `interconnects` target named "dma-mem", else the DT parent
 // (__of_get_dma_parent).
 NodeId dma_parent(const Tree& tree, NodeId node);
+
+// of_dma_get_range(node): the DMA window of the first non-empty dma-ranges from `node`
+// itself up its DMA-parent chain; nothing when none is reachable or none translates.
+std::optional<DmaWindow> dma_window_from(const Tree& tree, NodeId node);
 
 // The window a device gets (of_dma_configure_id → of_dma_get_range on its DMA parent,
 // or for a PCI device on its host bridge);

@@ -80,6 +80,15 @@ struct Device {
     std::vector<RegionUse> memory_regions;
 };
 
+// What a bus reaches: where the addresses of its children land in the CPU's space, and
+// the DMA window of its own non-empty dma-ranges. Rules ask it instead of walking parents.
+struct BusTranslation {
+    NodeId node = kNoNode;
+    bool identity = false;           // empty `ranges`: its children use its parent's addresses
+    std::vector<BusWindow> windows;  // an identity bus has its parent's windows
+    std::optional<DmaWindow> dma;
+};
+
 // One row of the merged physical layout every front end draws. The kinds are in the
 // order rows of equal start are listed.
 enum class LayoutKind { Ram, Hole, MemReserve, Reserved, Mmio };
@@ -103,7 +112,8 @@ struct MemoryMap {
     std::vector<MmioRegion> mmio;  // sorted by start, node path, index
     std::vector<Device> devices;   // tree order
     DmaMaxAddress dma_max;
-    std::vector<LayoutEntry> layout;  // RAM, holes between banks, reservations, MMIO; by start
+    std::vector<BusTranslation> buses;  // every available node with ranges, tree order
+    std::vector<LayoutEntry> layout;    // RAM, holes between banks, reservations, MMIO; by start
     std::vector<Diagnostic> diagnostics;
 };
 
@@ -111,7 +121,11 @@ struct MapOptions {
     std::vector<Range> memory;  // --memory banks; when non-empty they replace the tree's
 };
 
-// Builds the map. Throws dtmem::Error for malformed memory-relevant properties.
+// The translation of `bus`, or nullptr when it has no `ranges`.
+const BusTranslation* find_bus(const MemoryMap& map, NodeId bus);
+
+// Builds the map. Node-local faults become diagnostics; throws only for what no map can
+// be built from.
 MemoryMap build_memory_map(const Tree& tree, const MapOptions& options = {});
 
 // Parses "BASE:SIZE" (e.g. "0x40000000:2G"); nothing when malformed or overflowing.

@@ -20,6 +20,7 @@ public:
         read_reserved_memory();
         guarded(tree_.find_path("/chosen"), [&] { read_chosen(); });
         read_devices();
+        read_buses();
         guarded(kNoNode, [&] { map_.dma_max = dma_max_cpu_address(tree_); });
         for (const std::string& failure : map_.dma_max.failures) warn("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
         build_layout();
@@ -443,6 +444,31 @@ private:
         }
     }
 
+    // drivers/of/address.c of_translate_one() per bus, composed once for the whole tree.
+    void read_buses() {
+        std::unordered_map<NodeId, std::size_t> index;
+        for (NodeId node = 1; node < tree_.node_count(); ++node) {
+            const Property* ranges = tree_.find_property(node, "ranges");
+            if (!ranges || !tree_.is_available_subtree(node)) continue;
+            BusTranslation bus;
+            bus.node = node;
+            bus.identity = ranges->value.empty();
+            NodeId parent = tree_.parent(node);
+            if (!bus.identity) {
+                guarded(node, [&] { bus.windows = bus_windows(tree_, node, map_.diagnostics); });
+            } else if (parent == tree_.root()) {
+                bus.windows.push_back({0, ~u64{0}, 0, 0x200});  // IORESOURCE_MEM, the whole space
+            } else if (auto above = index.find(parent); above != index.end()) {
+                bus.windows = map_.buses[above->second].windows;
+            }
+            if (const Property* dma = tree_.find_property(node, "dma-ranges"); dma && !dma->value.empty()) {
+                guarded(node, [&] { bus.dma = dma_window_from(tree_, node); });
+            }
+            index[node] = map_.buses.size();
+            map_.buses.push_back(std::move(bus));
+        }
+    }
+
     void build_layout() {
         std::vector<LayoutEntry>& layout = map_.layout;
         for (std::size_t i = 0; i < map_.ram.size(); ++i) {
@@ -482,6 +508,12 @@ private:
 };
 
 }  // namespace
+
+const BusTranslation* find_bus(const MemoryMap& map, NodeId bus) {
+    auto found = std::find_if(map.buses.begin(), map.buses.end(),
+                              [bus](const BusTranslation& translation) { return translation.node == bus; });
+    return found == map.buses.end() ? nullptr : &*found;
+}
 
 MemoryMap build_memory_map(const Tree& tree, const MapOptions& options) {
     return MapBuilder(tree, options).build();

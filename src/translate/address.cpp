@@ -523,13 +523,10 @@ NodeId dma_parent(const Tree& tree, NodeId node) {
     return tree.parent(node);
 }
 
-namespace {
-
-// of_dma_get_range(np): the first non-empty dma-ranges from `node` up the DMA-parent
-// chain (an empty one means 1:1 and goes on; after the first node, a missing one ends
-// the search). The kernel's range map holds the entries that translate, up to the first
+// An empty dma-ranges means 1:1 and the search goes on; after the first node a missing
+// one ends it. The kernel's range map holds the entries that translate, up to the first
 // of size 0, which terminates it (dma_range_map_max() and its users stop there).
-std::optional<DmaWindow> dma_range_map(const Tree& tree, NodeId node) {
+std::optional<DmaWindow> dma_window_from(const Tree& tree, NodeId node) {
     const Property* ranges = nullptr;
     bool found = false;
     for (std::size_t steps = 0; node != kNoNode && steps <= tree.node_count(); ++steps) {
@@ -556,8 +553,6 @@ std::optional<DmaWindow> dma_range_map(const Tree& tree, NodeId node) {
     return window;
 }
 
-}  // namespace
-
 NodeId pci_host_bridge(const Tree& tree, NodeId device) {
     NodeId bridge = tree.parent(device);
     if (bridge == kNoNode || match_bus(tree, bridge) != Bus::Pci) return kNoNode;
@@ -572,7 +567,50 @@ std::optional<DmaWindow> device_dma_window(const Tree& tree, NodeId device) {
     // device is configured with its host bridge's node (pci_dma_configure()), which
     // counts itself, and the bridges between them are not consulted.
     NodeId host = pci_host_bridge(tree, device);
-    return dma_range_map(tree, host != kNoNode ? host : dma_parent(tree, device));
+    return dma_window_from(tree, host != kNoNode ? host : dma_parent(tree, device));
+}
+
+std::vector<BusWindow> bus_windows(const Tree& tree, NodeId bus, std::vector<Diagnostic>& diagnostics) {
+    std::vector<BusWindow> windows;
+    const Property* ranges = non_empty(tree.find_property(bus, "ranges"));
+    NodeId dt_parent = tree.parent(bus);
+    if (!ranges || dt_parent == kNoNode) return windows;
+    Bus kind = match_bus(tree, bus);
+    Cells cells = count_cells(tree, kind, bus);
+    int parent_address_cells = count_cells(tree, match_bus(tree, dt_parent), dt_parent).address;
+    if (cells.address <= 0 || cells.size < 0 || parent_address_cells <= 0) return windows;
+    int entry_cells = cells.address + parent_address_cells + cells.size;
+    int flags = flag_cells(kind);
+    Reader reader(tree, bus);
+    Translator translator(reader, false);
+    std::vector<std::uint32_t> all = host_cells(*ranges);
+    for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
+        const std::uint32_t* entry = all.data() + at;
+        u64 size = reader.number(entry + cells.address + parent_address_cells, cells.size);
+        if (size == 0) continue;
+        Translation cpu = translator.translate(bus, entry + cells.address, parent_address_cells);
+        if (!cpu.failure.empty()) {
+            diagnostics.push_back({"ranges-untranslatable", Severity::Warning, bus,
+                                   fmt::format("a ranges entry does not reach the CPU: {}", cpu.failure), "ranges"});
+            continue;
+        }
+        BusWindow window;
+        window.flags = bus_flags(kind, entry[0]);
+        window.child_first = reader.number(entry + flags, cells.address - flags);
+        window.cpu_first = cpu.address;
+        u64 span = size - 1;
+        span = std::min({span, ~u64{0} - window.child_first, ~u64{0} - window.cpu_first});
+        if (span != size - 1) {
+            diagnostics.push_back({"ranges-wraps", Severity::Warning, bus,
+                                   fmt::format("a ranges window of size {} from child {} (CPU {}) passes the end of the "
+                                               "64-bit address space; cut there",
+                                               hex(size), hex(window.child_first), hex(window.cpu_first)),
+                                   "ranges"});
+        }
+        window.child_last = window.child_first + span;
+        windows.push_back(window);
+    }
+    return windows;
 }
 
 DmaMaxAddress dma_max_cpu_address(const Tree& tree) {

@@ -285,3 +285,37 @@ TEST_CASE("the merged layout: RAM, the holes between banks, reservations and MMI
     CHECK(rows == expected);
     CHECK(map.layout[4].reg_index == 1);
 }
+
+TEST_CASE("bus translations: each bus's windows in CPU addresses, composed once (boards/nested-buses-pci)") {
+    LoadedTree loaded = load_tree(std::string(DTMEM_SOURCE_DIR) + "/boards/nested-buses-pci/board.dts", {});
+    MemoryMap map = build_memory_map(loaded.tree);
+    auto windows = [&](std::string_view path) {
+        const BusTranslation* bus = find_bus(map, loaded.tree.find_path(path));
+        REQUIRE(bus);
+        return bus->windows;
+    };
+    // Hand computation in boards/nested-buses-pci/NOTES.md ("MMIO translation").
+    auto l1 = windows("/bus@f0000000");
+    REQUIRE(l1.size() == 1);
+    CHECK(l1[0].child_first == 0x0);
+    CHECK(l1[0].child_last == 0x0fffffff);
+    CHECK(l1[0].cpu_first == 0xf0000000);
+    auto apb = windows("/bus@f0000000/apb");  // ranges; : the parent's windows
+    REQUIRE(apb.size() == 1);
+    CHECK(apb[0].to_cpu(0x2030000) == 0xf2030000);
+    auto l2 = windows("/bus@f0000000/bus@8000000");  // child (1, 0) -> L1 0x08000000
+    REQUIRE(l2.size() == 1);
+    CHECK(l2[0].to_cpu(0x100010000) == 0xf8010000);
+    CHECK_FALSE(l2[0].to_cpu(0x101000000));
+    auto pci = windows("/pcie@33800000");
+    REQUIRE(pci.size() == 2);
+    CHECK(pci[0].flags == 0x100);  // IORESOURCE_IO: the I/O window
+    CHECK(pci[0].cpu_first == 0x1ff80000);
+    CHECK(pci[1].flags == 0x200);  // IORESOURCE_MEM
+    CHECK(pci[1].to_cpu(0x40000000) == 0x18000000);
+    CHECK(pci[1].child_last == 0x47efffff);
+    const BusTranslation* pcie = find_bus(map, loaded.tree.find_path("/pcie@33800000"));
+    REQUIRE(pcie->dma);
+    CHECK(pcie->dma->ranges.size() == 2);
+    CHECK_FALSE(find_bus(map, loaded.tree.find_path("/bus@f0000000/memory-controller@2020000")));
+}
