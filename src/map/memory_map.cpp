@@ -1,6 +1,7 @@
 #include "dtmem/memory_map.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -46,10 +47,15 @@ private:
             what();
             return true;
         } catch (const Error& e) {
-            bool elsewhere = !e.node_path().empty() && (node == kNoNode || e.node_path() != tree_.path(node));
-            std::string where = elsewhere ? e.node_path() + ": " : "";
-            map_.diagnostics.push_back({"malformed-property", Severity::Error, node,
-                                        where + e.what() + " (this fact is left out of the map)", e.property()});
+            // The fault is reported on the node that carries the property (an ancestor's
+            // dma-ranges, say), so its location is that property's.
+            NodeId culprit = e.node_path().empty() ? node : tree_.find_path(e.node_path());
+            std::string context = culprit != node && node != kNoNode ? ", reading " + tree_.path(node) : "";
+            std::string message = e.what() + std::string(" (this fact is left out of the map") + context + ")";
+            if (culprit == kNoNode) message = e.node_path() + ": " + message;
+            if (!reported_faults_.emplace(culprit, e.what()).second) return false;  // one per bad property
+            map_.diagnostics.push_back({"malformed-property", Severity::Error, culprit == kNoNode ? node : culprit,
+                                        std::move(message), e.property()});
             return false;
         }
     }
@@ -505,6 +511,7 @@ private:
     const MapOptions& options_;
     MemoryMap map_;
     std::unordered_map<NodeId, std::size_t> region_index_;
+    std::set<std::pair<NodeId, std::string>> reported_faults_;
 };
 
 }  // namespace

@@ -319,3 +319,20 @@ TEST_CASE("bus translations: each bus's windows in CPU addresses, composed once 
     CHECK(pcie->dma->ranges.size() == 2);
     CHECK_FALSE(find_bus(map, loaded.tree.find_path("/bus@f0000000/memory-controller@2020000")));
 }
+
+TEST_CASE("a fault in a bus's property is reported once, on the bus, while its devices go on") {
+    Mapped map = map_dts(board(R"(
+	soc { compatible = "simple-bus"; #address-cells = <2>; #size-cells = <1>; ranges = <0 0 0 0 0x80000000>;
+		dma-ranges = <0xffffffff 0xfffff000 0 0 0x2000>;  /* the bus end passes 2^64 */
+		a@1000 { compatible = "acme,a"; reg = <0 0x1000 0x100>; };
+		b@2000 { compatible = "acme,b"; reg = <0 0x2000 0x100>; }; };)"));
+    int faults = 0;
+    for (const Diagnostic& d : map.diagnostics) {
+        if (d.id != "malformed-property") continue;
+        ++faults;
+        CHECK(map.loaded.tree.path(d.node) == "/soc");
+        CHECK(d.property == "dma-ranges");
+    }
+    CHECK(faults == 1);
+    CHECK(map.mmio.size() == 2);  // both devices' registers are still mapped
+}
