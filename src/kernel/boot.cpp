@@ -961,12 +961,23 @@ private:
         return lowmem_limit;
     }
 
-    // arm_memblock_steal(): allocated below the current limit, then removed from memory.
-    void arm_memblock_steal(u64 size, u64 align) {
-        if (auto block = memblock_.alloc_range(size, align, 0, memblock_.current_limit())) {
-            memblock_.free(*block, size);
-            memblock_.remove(*block, size);
+    // arm_memblock_steal() (arch/arm/mm/init.c): allocated below the current limit, then
+    // removed from memory; the kernel panics when nothing fits. Returns false then.
+    // `caller` is the function whose return address the panic prints (%pS).
+    bool arm_memblock_steal(u64 size, u64 align, std::string_view hook, std::string_view caller) {
+        auto block = memblock_.alloc_range(size, align, 0, memblock_.current_limit());
+        if (!block) {
+            log(fmt::format("Kernel panic - not syncing: Failed to steal 0x{:0{}x} bytes at {}", size,
+                            profile_.lpae ? 16 : 8, caller));
+            prediction_.unmodelled.push_back(fmt::format("the offset printed after {} in the panic line", caller));
+            return false;
         }
+        memblock_.free(*block, size);
+        memblock_.remove(*block, size);
+        prediction_.notes.push_back(fmt::format(
+            "machine code ({}()) takes {}-{} out of memory (arm_memblock_steal()): lowmem and the zones end below it",
+            hook, hex(*block), hex(*block + size - 1)));
+        return true;
     }
 
     void boot_arm() {
@@ -1005,8 +1016,11 @@ private:
         if (machine && (machine->reserve_hook == "omap_reserve" || machine->reserve_hook == "rx51_reserve")) {
             // omap_secure_ram_reserve_memblock(), omap_barrier_reserve_memblock()
             u64 section = profile_.lpae ? 2 * kMiB : kMiB;
-            arm_memblock_steal(section, section);
-            if (profile_.has("CONFIG_OMAP_INTERCONNECT_BARRIER")) arm_memblock_steal(kMiB, kMiB);
+            if (!arm_memblock_steal(section, section, machine->reserve_hook, "omap_secure_ram_reserve_memblock")) return;
+            if (profile_.has("CONFIG_OMAP_INTERCONNECT_BARRIER") &&
+                !arm_memblock_steal(kMiB, kMiB, machine->reserve_hook, "omap_barrier_reserve_memblock")) {
+                return;
+            }
         }
         scan_reserved_memory();
         default_cma(arm_dma_limit, highmem_start);

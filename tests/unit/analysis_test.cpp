@@ -57,3 +57,21 @@ TEST_CASE("parse_load: kernel, dtb and initrd in any order") {
     CHECK(!parse_load("kernel", inputs));
     CHECK(!parse_load("bios=0x0", inputs));
 }
+
+TEST_CASE("analyze: machine code that takes memory away says so (OMAP's omap_reserve())") {
+    // tests/kernel-cases/arm-machine-dra7-reserve-hook, recorded on Debian armmp 6.12: the
+    // kernel's node ranges go 0x40000000-0x6fdfffff, then resume at 0x70000000 above the
+    // two MiB arm_memblock_steal() removed (secure RAM, then the interconnect barrier).
+    Request request;
+    request.input = std::string(DTMEM_SOURCE_DIR) + "/tests/kernel-cases/arm-machine-dra7-reserve-hook/board.dts";
+    request.profile.kernel = "arm-6.12";
+    Analysis analysis = analyze(std::move(request));
+    REQUIRE(analysis.prediction);
+    std::vector<std::string> steals;
+    for (const std::string& note : analysis.prediction->notes) {
+        if (note.find("omap_reserve()") != std::string::npos) steals.push_back(note);
+    }
+    REQUIRE(steals.size() == 2);
+    CHECK(steals[0].find("0x6ff00000-0x6fffffff") != std::string::npos);
+    CHECK(steals[1].find("0x6fe00000-0x6fefffff") != std::string::npos);
+}
