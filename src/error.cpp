@@ -2,7 +2,12 @@
 
 #include "dtmem/diagnostic.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <fmt/format.h>
+
+#include "dtmem/rules.hpp"
 
 namespace dtmem {
 
@@ -23,6 +28,19 @@ const char* severity_name(Severity severity) {
     case Severity::Error: return "error";
     }
     return "note";
+}
+
+const RuleInfo* find_rule(std::string_view id) {
+    std::span<const RuleInfo> rules = rule_catalogue();
+    auto found = std::lower_bound(rules.begin(), rules.end(), id,
+                                  [](const RuleInfo& rule, std::string_view key) { return rule.id < key; });
+    return found != rules.end() && found->id == id ? &*found : nullptr;
+}
+
+Diagnostic diagnose(std::string id, NodeId node, std::string message, std::string property) {
+    const RuleInfo* rule = find_rule(id);
+    if (!rule) throw std::logic_error("diagnostic " + id + " is not in rules/lint.yaml");
+    return {std::move(id), rule->severity, node, std::move(message), std::move(property)};
 }
 
 }  // namespace dtmem

@@ -22,4 +22,8 @@ struct Diagnostic {
 // "note", "warning", "error".
 const char* severity_name(Severity severity);
 
+// A diagnostic of rule `id`, at the rule's default severity (rules/lint.yaml). An id the
+// catalogue does not have is a bug in dtmem: std::logic_error.
+Diagnostic diagnose(std::string id, NodeId node, std::string message, std::string property = {});
+
 }  // namespace dtmem

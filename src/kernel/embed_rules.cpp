@@ -1,6 +1,7 @@
-// Build step: compiles rules/profiles/*.yaml and rules/quirks/arm-machines.yaml into C++
-// (the definitions declared in embedded_rules.hpp).
-//   dtmem-embed-rules OUT.cpp QUIRKS.yaml PROFILE.yaml...
+// Build step: compiles rules/profiles/*.yaml, rules/quirks/arm-machines.yaml and the rule
+// catalogue rules/lint.yaml into C++ (the definitions declared in embedded_rules.hpp and
+// dtmem/rules.hpp).
+//   dtmem-embed-rules OUT.cpp QUIRKS.yaml LINT.yaml PROFILE.yaml...
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "dtmem/error.hpp"
 #include "kernel/profile_yaml.hpp"
+#include "rules_yaml.hpp"
 
 namespace {
 
@@ -55,19 +57,29 @@ std::string profile_function(const dtmem::KernelProfile& p, std::size_t index) {
     return out + "    };\n    return p;\n}\n\n";
 }
 
+std::string catalogue_function(const std::vector<dtmem::RuleInfo>& rules) {
+    std::string out = "std::span<const RuleInfo> rule_catalogue() {\n    static const RuleInfo list[] = {\n";
+    for (const dtmem::RuleInfo& r : rules) {
+        out += fmt::format("        {{{}, static_cast<Severity>({}), {}, {}, {}, {}}},\n", literal(r.id),
+                           static_cast<int>(r.severity), literal(r.summary), literal(r.rationale), literal(r.fix),
+                           literal(r.kernel));
+    }
+    return out + "    };\n    return list;\n}\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 3) {
-        std::cerr << "usage: dtmem-embed-rules OUT.cpp QUIRKS.yaml PROFILE.yaml...\n";
+    if (argc < 4) {
+        std::cerr << "usage: dtmem-embed-rules OUT.cpp QUIRKS.yaml LINT.yaml PROFILE.yaml...\n";
         return 2;
     }
     try {
         std::vector<dtmem::KernelProfile> profiles;
-        for (int i = 3; i < argc; ++i) profiles.push_back(dtmem::detail::parse_profile_yaml(read_text(argv[i]), argv[i]));
+        for (int i = 4; i < argc; ++i) profiles.push_back(dtmem::detail::parse_profile_yaml(read_text(argv[i]), argv[i]));
         std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
         std::string out = "// Generated from rules/ by dtmem-embed-rules at build time: do not edit.\n"
-                          "#include \"kernel/embedded_rules.hpp\"\n\nnamespace dtmem::detail {\nnamespace {\n\n";
+                          "#include \"dtmem/rules.hpp\"\n#include \"kernel/embedded_rules.hpp\"\n\nnamespace dtmem::detail {\nnamespace {\n\n";
         for (std::size_t i = 0; i < profiles.size(); ++i) out += profile_function(profiles[i], i);
         out += "}  // namespace\n\nstd::span<const EmbeddedProfile> embedded_profiles() {\n"
                "    static const EmbeddedProfile list[] = {\n";
@@ -76,8 +88,9 @@ int main(int argc, char** argv) {
         }
         out += fmt::format("    }};\n    return list;\n}}\n\nstd::string_view embedded_arm_machines_yaml() {{\n"
                            "    static const char text[] = {};\n    return {{text, sizeof text - 1}};\n}}\n\n"
-                           "}}  // namespace dtmem::detail\n",
-                           literal(read_text(argv[2])));
+                           "}}  // namespace dtmem::detail\n\nnamespace dtmem {{\n\n{}\n}}  // namespace dtmem\n",
+                           literal(read_text(argv[2])),
+                           catalogue_function(dtmem::detail::parse_rule_catalogue(read_text(argv[3]), argv[3])));
         std::ofstream(argv[1], std::ios::binary) << out;
     } catch (const dtmem::Error& e) {
         std::cerr << "dtmem-embed-rules: error: " << e.what() << '\n';

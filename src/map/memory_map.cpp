@@ -23,7 +23,7 @@ public:
         read_devices();
         read_buses();
         guarded(kNoNode, [&] { map_.dma_max = dma_max_cpu_address(tree_); });
-        for (const std::string& failure : map_.dma_max.failures) warn("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
+        for (const std::string& failure : map_.dma_max.failures) report("dma-ranges-untranslatable", kNoNode, failure, "dma-ranges");
         build_layout();
         std::stable_sort(map_.diagnostics.begin(), map_.diagnostics.end(),
                          [](const Diagnostic& a, const Diagnostic& b) {
@@ -33,11 +33,8 @@ public:
     }
 
 private:
-    void note(std::string id, NodeId node, std::string message, std::string property = {}) {
-        map_.diagnostics.push_back({std::move(id), Severity::Note, node, std::move(message), std::move(property)});
-    }
-    void warn(std::string id, NodeId node, std::string message, std::string property = {}) {
-        map_.diagnostics.push_back({std::move(id), Severity::Warning, node, std::move(message), std::move(property)});
+    void report(std::string id, NodeId node, std::string message, std::string property = {}) {
+        map_.diagnostics.push_back(diagnose(std::move(id), node, std::move(message), std::move(property)));
     }
     // A node-local fault: the kernel skips the fact (or the driver fails later); the map
     // goes on without it and says so. `what` runs the reading that may fail.
@@ -54,8 +51,7 @@ private:
             std::string message = e.what() + std::string(" (this fact is left out of the map") + context + ")";
             if (culprit == kNoNode) message = e.node_path() + ": " + message;
             if (!reported_faults_.emplace(culprit, e.what()).second) return false;  // one per bad property
-            map_.diagnostics.push_back({"malformed-property", Severity::Error, culprit == kNoNode ? node : culprit,
-                                        std::move(message), e.property()});
+            report("malformed-property", culprit == kNoNode ? node : culprit, std::move(message), e.property());
             return false;
         }
     }
@@ -86,7 +82,7 @@ private:
         if (entry.size == 0) return std::nullopt;
         if (auto range = make_range(entry.address, entry.size)) return range;
         u64 size = ~u64{0} - entry.address;
-        warn("reg-wraps", node,
+        report("reg-wraps", node,
              fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space: memblock caps it to "
                          "end at {} (memblock_cap_size())",
                          property.name, index, hex(entry.address), hex(entry.size), hex(~u64{0})),
@@ -104,13 +100,13 @@ private:
         for (NodeId node = tree_.first_child(tree_.root()); node != kNoNode; node = tree_.next_sibling(node)) {
             if (!is_memory_node(node)) {
                 if (tree_.name(node).substr(0, tree_.name(node).find('@')) == "memory") {
-                    warn("memory-node-without-device-type", node, "named like a memory node but has no device_type = \"memory\": "
+                    report("memory-node-without-device-type", node, "named like a memory node but has no device_type = \"memory\": "
                                "the kernel does not read it as RAM");
                 }
                 continue;
             }
             if (!tree_.is_available(node)) {
-                note("memory-node-disabled", node, "memory node is disabled: the kernel ignores it", "status");
+                report("memory-node-disabled", node, "memory node is disabled: the kernel ignores it", "status");
                 continue;
             }
             RamSource source = RamSource::UsableMemory;
@@ -125,7 +121,7 @@ private:
                 std::vector<AddressSize> banks = pairs(node, *reg, map_.root_cells);
                 for (std::size_t i = 0; i < banks.size(); ++i) {
                     if (banks[i].size == 0) {  // early_init_dt_scan_memory(): skipped without a word
-                        note("reg-size-zero", node, fmt::format("{} entry {} has size 0: the kernel skips it", reg->name, i),
+                        report("reg-size-zero", node, fmt::format("{} entry {} has size 0: the kernel skips it", reg->name, i),
                              std::string(reg->name));
                     }
                     if (auto range = capped_range(node, *reg, i, banks[i])) {
@@ -135,20 +131,29 @@ private:
             });
         }
         if (!options_.memory.empty()) {
-            if (!map_.ram.empty()) note("memory-replaced", kNoNode, "RAM banks of the tree replaced by --memory");
+            if (!map_.ram.empty()) report("memory-replaced", kNoNode, "RAM banks of the tree replaced by --memory");
             map_.ram.clear();
             for (const Range& bank : options_.memory) map_.ram.push_back({kNoNode, bank, RamSource::CommandLine, false});
         }
         std::sort(map_.ram.begin(), map_.ram.end(),
                   [](const RamBank& a, const RamBank& b) { return a.range.start < b.range.start; });
+        // Sorted by start: a bank overlaps an earlier one exactly when it starts at or below
+        // the highest end so far, so each overlapping bank is found once, in one pass.
+        std::size_t highest = 0;
         for (std::size_t i = 1; i < map_.ram.size(); ++i) {
-            if (map_.ram[i].range.overlaps(map_.ram[i - 1].range)) {
-                warn("memory-overlap", map_.ram[i].node, fmt::format("RAM bank {}-{} overlaps the bank below it",
-                                                   hex(map_.ram[i].range.start), hex(map_.ram[i].range.last())));
+            const RamBank& bank = map_.ram[i];
+            const RamBank& below = map_.ram[highest];
+            if (bank.range.overlaps(below.range)) {
+                std::string other = below.node == kNoNode ? "a --memory bank" : tree_.path(below.node);
+                report("memory-overlap", bank.node,
+                       fmt::format("RAM bank {}-{} overlaps {} ({}-{}); memblock merges them", hex(bank.range.start),
+                                   hex(bank.range.last()), other, hex(below.range.start), hex(below.range.last())),
+                       bank.node == kNoNode ? "" : "reg");
             }
+            if (bank.range.last() > below.range.last()) highest = i;
         }
         if (map_.ram.empty()) {
-            warn("no-ram", kNoNode, "no RAM: the tree describes no memory (the bootloader usually fills it in); "
+            report("memory-missing", kNoNode, "no RAM: the tree describes no memory (the bootloader usually fills it in); "
                           "give it with --memory BASE:SIZE");
         }
     }
@@ -157,7 +162,7 @@ private:
         for (const MemReserveEntry& entry : tree_.memreserve()) {
             auto range = make_range(entry.address, entry.size);
             if (!range) {
-                warn("memreserve-wraps", kNoNode, fmt::format("/memreserve/ {} {} passes the end of the 64-bit "
+                report("memreserve-wraps", kNoNode, fmt::format("/memreserve/ {} {} passes the end of the 64-bit "
                                                               "address space; left out", hex(entry.address), hex(entry.size)));
                 continue;
             }
@@ -194,7 +199,7 @@ private:
             rm.unsupported_reason = "it has no ranges property";
         }
         if (!rm.supported()) {
-            warn("reserved-memory-ignored", node, fmt::format("the kernel ignores /reserved-memory and every region in it: {} "
+            report("reserved-cells-mismatch", node, fmt::format("the kernel ignores /reserved-memory and every region in it: {} "
                                    "(\"Reserved memory: unsupported node format, ignoring\")",
                                    rm.unsupported_reason));
         }
@@ -226,7 +231,7 @@ private:
         auto invalid = [&](std::string problem, std::string_view property) {
             region.type = RegionType::Invalid;
             region.problem = std::move(problem);
-            warn("reserved-region-skipped", node, fmt::format("the kernel skips this region: \"{}\"", region.problem), std::string(property));
+            report("reserved-region-skipped", node, fmt::format("the kernel skips this region: \"{}\"", region.problem), std::string(property));
         };
         std::string_view name = tree_.name(node);
 
@@ -239,7 +244,7 @@ private:
             }
             region.type = RegionType::Static;
             if (reg->value.empty()) {
-                warn("reserved-reg-empty", node, "reg is empty: the kernel reserves nothing for this region", "reg");
+                report("reserved-reg-empty", node, "reg is empty: the kernel reserves nothing for this region", "reg");
             }
             region.reg = pairs(node, *reg, cells);
             for (std::size_t i = 0; i < region.reg.size(); ++i) {
@@ -251,7 +256,7 @@ private:
         if (!size) {
             region.type = RegionType::Invalid;
             region.problem = "neither reg nor size: the kernel ignores the node";
-            if (region.available) warn("reserved-region-skipped", node, region.problem);
+            if (region.available) report("reserved-region-skipped", node, region.problem);
             return region;
         }
         if (size->value.size() != 4 * static_cast<std::size_t>(cells.size)) {
@@ -288,7 +293,7 @@ private:
             const Property* p = tree_.find_property(node, name);
             if (!p) return std::nullopt;
             auto value = p->as_string();
-            if (!value) warn("chosen-not-a-string", node, fmt::format("{} is not a string; ignored", name), std::string(name));
+            if (!value) report("chosen-not-a-string", node, fmt::format("{} is not a string; ignored", name), std::string(name));
             return value;
         };
         map_.chosen.bootargs = text("bootargs");
@@ -309,7 +314,7 @@ private:
             if (*initrd_end > *initrd_start) {
                 map_.chosen.initrd = Range{*initrd_start, *initrd_end - *initrd_start};
             } else {
-                warn("initrd-empty", node, "linux,initrd-end is not above linux,initrd-start: no initrd", "linux,initrd-end");
+                report("initrd-empty", node, "linux,initrd-end is not above linux,initrd-start: no initrd", "linux,initrd-end");
             }
         }
         if (const Property* usable = tree_.find_property(node, "linux,usable-memory-range")) {
@@ -351,7 +356,7 @@ private:
         for (std::size_t i = 0; i < regions->cell_count(); ++i) {
             NodeId target = tree_.by_phandle(regions->cell(i));
             if (target == kNoNode) {  // of_reserved_mem_device_init_by_idx() fails in the driver
-                warn("memory-region-dangling", node, fmt::format("memory-region entry {} refers to phandle {:#x}, "
+                report("memory-region-dangling", node, fmt::format("memory-region entry {} refers to phandle {:#x}, "
                                                                  "which no node has", i, regions->cell(i)),
                      "memory-region");
                 continue;
@@ -360,7 +365,7 @@ private:
             if (i < names.size()) use.name = names[i];
             auto region = region_index_.find(target);
             if (region == region_index_.end()) {
-                warn("memory-region-not-reserved", node, fmt::format("memory-region entry {} points to {}, which is not a /reserved-memory region",
+                report("memory-region-not-reserved", node, fmt::format("memory-region entry {} points to {}, which is not a /reserved-memory region",
                                        i, tree_.path(target)),
                      "memory-region");
             } else {
@@ -407,7 +412,7 @@ private:
                 map_.diagnostics.push_back(std::move(diagnostic));
             }
             if (is_memory_node(node) && tree_.parent(node) != tree_.root()) {
-                note("memory-node-not-at-root", node, "device_type = \"memory\" below the root level: the kernel reads memory "
+                report("memory-node-not-at-root", node, "device_type = \"memory\" below the root level: the kernel reads memory "
                            "nodes only directly under /");
             }
             if (skip_for_mmio(node)) continue;

@@ -142,12 +142,12 @@ void note_trailing(NodeId node, const Property& property, int entry_cells,
                    std::string_view layout, std::vector<Diagnostic>& diagnostics) {
     std::size_t entry_bytes = 4 * static_cast<std::size_t>(entry_cells);
     if (entry_cells <= 0 || property.value.size() % entry_bytes == 0) return;
-    diagnostics.push_back({"trailing-cells", Severity::Warning, node,
+    diagnostics.push_back(diagnose("trailing-cells", node,
                            fmt::format("{} has {} bytes, not a whole number of {}-cell entries ({}): the kernel "
                                        "ignores the last {} bytes",
                                        property.name, property.value.size(), entry_cells, layout,
                                        property.value.size() % entry_bytes),
-                           std::string(property.name)});
+                           std::string(property.name)));
 }
 
 struct Translation {
@@ -387,11 +387,11 @@ std::vector<AddressSize> decode_pairs(const Tree& tree, NodeId node, const Prope
     for (std::size_t at = 0; at + entry_cells <= all.size(); at += entry_cells) {
         const std::uint32_t* entry = all.data() + at;
         if (!fits_64_bits(entry, cells.address) || !fits_64_bits(entry + cells.address, cells.size)) {
-            diagnostics.push_back({"value-truncated", Severity::Warning, node,
+            diagnostics.push_back(diagnose("value-truncated", node,
                                    fmt::format("{} entry {} has a value wider than 64 bits: the kernel keeps its "
                                                "low 64 bits (of_read_number())",
                                                property.name, pairs.size()),
-                                   std::string(property.name)});
+                                   std::string(property.name)));
         }
         pairs.push_back({reader.number(entry, cells.address), reader.number(entry + cells.address, cells.size)});
     }
@@ -424,24 +424,24 @@ MmioResult translate_reg(const Tree& tree, NodeId node) {
         u64 size = reader.number(entry + cells.address, cells.size);
         if (!fits_64_bits(entry + cells.address, cells.size)) {
             result.diagnostics.push_back(
-                {"value-truncated", Severity::Warning, node,
+                diagnose("value-truncated", node,
                  fmt::format("{} entry {}: the size is wider than 64 bits; the kernel keeps its low 64 bits "
                              "(of_read_number())",
                              reg->name, index),
-                 std::string(reg->name)});
+                 std::string(reg->name)));
         }
         if (size == 0) {
-            result.diagnostics.push_back({"reg-size-zero", Severity::Note, node,
+            result.diagnostics.push_back(diagnose("reg-size-zero", node,
                                           fmt::format("{} entry {} has size 0: it describes no memory", reg->name,
                                                       index),
-                                          std::string(reg->name)});
+                                          std::string(reg->name)));
             continue;
         }
         Translation cpu = translator.translate(node, entry, cells.address);
         if (!cpu.failure.empty()) {
             if (!untranslatable && bus_cells(tree, parent).size > 0) {
-                result.diagnostics.push_back({"reg-untranslatable", Severity::Note, node,
-                                              std::string(reg->name) + " is not a CPU address: " + cpu.failure, std::string(reg->name)});
+                result.diagnostics.push_back(diagnose("reg-untranslatable", node,
+                                              std::string(reg->name) + " is not a CPU address: " + cpu.failure, std::string(reg->name)));
             }
             untranslatable = true;
             continue;
@@ -449,11 +449,11 @@ MmioResult translate_reg(const Tree& tree, NodeId node) {
         auto range = make_range(cpu.address, size);
         if (!range) {  // of_address_to_resource() builds a resource whose end wrapped: unusable
             result.diagnostics.push_back(
-                {"reg-wraps", Severity::Warning, node,
+                diagnose("reg-wraps", node,
                  fmt::format("{} entry {} ({} + {}) passes the end of the 64-bit address space: the kernel's "
                              "resource for it is unusable; left out",
                              reg->name, index, hex(cpu.address), hex(size)),
-                 std::string(reg->name)});
+                 std::string(reg->name)));
             continue;
         }
         result.windows.push_back({static_cast<int>(index), *range});
@@ -468,11 +468,11 @@ std::vector<Diagnostic> check_bus(const Tree& tree, NodeId node) {
     Cells cells = count_cells(tree, bus, node);
     if (const Property* own = tree.find_property(node, "#address-cells");
         own && (cells.address <= 0 || cells.address > kMaxAddressCells)) {
-        diagnostics.push_back({"bus-cells-unsupported", Severity::Warning, node,
+        diagnostics.push_back(diagnose("bus-cells-unsupported", node,
                                fmt::format("#address-cells = {}: the kernel translates 1 to {} cells only "
                                            "(OF_CHECK_ADDR_COUNT()), so the children of this bus get no address",
                                            cells.address, kMaxAddressCells),
-                               "#address-cells"});
+                               "#address-cells"));
         return diagnostics;
     }
     NodeId dt_parent = tree.parent(node);
@@ -491,11 +491,11 @@ std::vector<Diagnostic> check_bus(const Tree& tree, NodeId node) {
                 return range.failure.empty() && range.size == 0;
             });
             if (zero != parsed.end() && zero + 1 != parsed.end()) {
-                diagnostics.push_back({"dma-ranges-size-zero", Severity::Warning, node,
+                diagnostics.push_back(diagnose("dma-ranges-size-zero", node,
                                        fmt::format("a dma-ranges entry (bus address {}) has size 0: the kernel's "
                                                    "DMA range map ends there and ignores the entries after it",
                                                    hex(zero->bus_address)),
-                                       "dma-ranges"});
+                                       "dma-ranges"));
             }
         }
     }
@@ -590,8 +590,8 @@ std::vector<BusWindow> bus_windows(const Tree& tree, NodeId bus, std::vector<Dia
         if (size == 0) continue;
         Translation cpu = translator.translate(bus, entry + cells.address, parent_address_cells);
         if (!cpu.failure.empty()) {
-            diagnostics.push_back({"ranges-untranslatable", Severity::Warning, bus,
-                                   fmt::format("a ranges entry does not reach the CPU: {}", cpu.failure), "ranges"});
+            diagnostics.push_back(diagnose("ranges-untranslatable", bus,
+                                   fmt::format("a ranges entry does not reach the CPU: {}", cpu.failure), "ranges"));
             continue;
         }
         BusWindow window;
@@ -601,11 +601,11 @@ std::vector<BusWindow> bus_windows(const Tree& tree, NodeId bus, std::vector<Dia
         u64 span = size - 1;
         span = std::min({span, ~u64{0} - window.child_first, ~u64{0} - window.cpu_first});
         if (span != size - 1) {
-            diagnostics.push_back({"ranges-wraps", Severity::Warning, bus,
+            diagnostics.push_back(diagnose("ranges-wraps", bus,
                                    fmt::format("a ranges window of size {} from child {} (CPU {}) passes the end of the "
                                                "64-bit address space; cut there",
                                                hex(size), hex(window.child_first), hex(window.cpu_first)),
-                                   "ranges"});
+                                   "ranges"));
         }
         window.child_last = window.child_first + span;
         windows.push_back(window);
