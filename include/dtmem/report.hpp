@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dtmem/analysis.hpp"
+#include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
 #include "dtmem/prediction.hpp"
@@ -31,8 +33,15 @@ nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& pr
 void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const Prediction& prediction,
                            bool color);
 
+// Lint findings: gcc style (file:line:col: severity: node: message [rule], related
+// locations as note: lines), text (the same with the DTS source line and a caret under
+// the position), JSON (docs/lint-json.md).
+void write_findings_gcc(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
+void write_findings_text(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings, bool color);
+nlohmann::ordered_json findings_to_json(const Analysis& analysis, const std::vector<Finding>& findings);
+
 // Text from a tree (a model string, a node name) made safe for a terminal: control
-// characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines stay, and so
+// characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines and tabs stay, and so
 // do our own colour sequences (ESC [ digits m) when `keep_colors`.
 std::string terminal_safe(std::string_view text, bool keep_colors);
 

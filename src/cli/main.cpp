@@ -6,30 +6,37 @@
 //   3  internal error (a bug in dtmem)
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "dtmem/analysis.hpp"
 #include "dtmem/error.hpp"
+#include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
 #include "dtmem/prediction.hpp"
 #include "dtmem/profile.hpp"
 #include "dtmem/report.hpp"
+#include "dtmem/rules.hpp"
 
 namespace {
 
+constexpr int kExitFindings = 1;
 constexpr int kExitInput = 2;
 constexpr int kExitInternal = 3;
 
-struct MapCommand {
-    std::string file;
-    std::string format = "text";
-    std::string color = "auto";
+// What every analysing command reads: the tree and the inputs the kernel model needs.
+struct InputOptions {
     std::vector<std::string> include_dirs;
     std::vector<std::string> overlays;
     std::vector<std::string> memory;
@@ -39,7 +46,69 @@ struct MapCommand {
     std::string firmware;
     std::vector<std::string> reserve;
     std::string kernel_image;
+    std::string color = "auto";
 };
+
+void add_input_options(CLI::App* app, InputOptions& in) {
+    app->add_option("-I,--include", in.include_dirs, "Include directory for cpp and dtc (DTS input)");
+    app->add_option("--overlay", in.overlays, "Apply this overlay (.dtbo or overlay DTS) first; repeatable");
+    app->add_option("--memory", in.memory,
+                    "RAM bank BASE:SIZE (e.g. 0x40000000:2G) replacing the tree's memory nodes; repeatable");
+    app->add_option("--kernel", in.profile.kernel,
+                    "Kernel profile (arm64-6.12, arm-6.1-lpae, …) or version (6.1, 6.6, 6.12) to predict for");
+    app->add_option("--arch", in.profile.arch, "Architecture: arm64, arm, riscv64 (default: from the tree's CPUs)");
+    app->add_option("--kernel-config", in.profile.config_file, "Predict for the kernel built with this .config")
+        ->excludes("--kernel");
+    app->add_option("--profile-file", in.profile.profile_file,
+                    "Predict with this kernel profile (YAML of the form of rules/profiles/*.yaml)")
+        ->excludes("--kernel")
+        ->excludes("--kernel-config");
+    app->add_option("--bootargs", in.bootargs, "Kernel command line, replacing /chosen/bootargs");
+    app->add_option("--load", in.load,
+                    "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");
+    app->add_option("--kernel-image", in.kernel_image, "The kernel Image (arm64, riscv), for its image_size");
+    app->add_option("--firmware", in.firmware,
+                    "Firmware that edits the tree: none, opensbi, opensbi@ADDR (riscv64 default: opensbi)");
+    app->add_option("--reserve", in.reserve,
+                    "A region the bootloader reserves, BASE:SIZE[:NAME]; added to /reserved-memory; repeatable");
+    app->add_option("--color", in.color, "Colour the text output")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->capture_default_str();
+}
+
+// The request for `file`, or the one-line usage error that stops the run.
+std::variant<dtmem::Request, std::string> make_request(const InputOptions& in, const std::string& file) {
+    dtmem::Request request;
+    request.input = file;
+    request.load.include_dirs = in.include_dirs;
+    request.load.overlays = in.overlays;
+    request.profile = in.profile;
+    request.boot.bootargs = in.bootargs;
+    for (const std::string& bank : in.memory) {
+        auto range = dtmem::parse_memory_bank(bank);
+        if (!range) {
+            return fmt::format("dtmem: error: --memory {}: expected BASE:SIZE, e.g. 0x40000000:2G, "
+                               "within the 64-bit address space", bank);
+        }
+        request.map.memory.push_back(*range);
+    }
+    if (!dtmem::parse_load(in.load, request.boot)) {
+        return fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE", in.load);
+    }
+    for (const std::string& text : in.reserve) {
+        auto reservation = dtmem::parse_reservation(text);
+        if (!reservation) return fmt::format("dtmem: error: --reserve {}: expected BASE:SIZE[:NAME]", text);
+        request.load.reservations.push_back(*reservation);
+    }
+    if (!in.firmware.empty()) request.firmware = in.firmware;
+    return request;
+}
+
+// Analyses `file`; a dtmem::Error (unusable input) propagates.
+dtmem::Analysis analyze_file(const InputOptions& in, dtmem::Request request) {
+    if (!in.kernel_image.empty()) request.boot.kernel_image_size = dtmem::read_kernel_image_size(in.kernel_image);
+    return dtmem::analyze(std::move(request));
+}
 
 bool use_color(const std::string& mode) {
     if (mode == "always") return true;
@@ -47,43 +116,32 @@ bool use_color(const std::string& mode) {
     return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
 }
 
-int run_map(const MapCommand& command) {
-    dtmem::Request request;
-    request.input = command.file;
-    request.load.include_dirs = command.include_dirs;
-    request.load.overlays = command.overlays;
-    request.profile = command.profile;
-    request.boot.bootargs = command.bootargs;
-    for (const std::string& bank : command.memory) {
-        auto range = dtmem::parse_memory_bank(bank);
-        if (!range) {
-            std::cerr << fmt::format("dtmem: error: --memory {}: expected BASE:SIZE, e.g. 0x40000000:2G, "
-                                     "within the 64-bit address space\n", bank);
-            return kExitInput;
-        }
-        request.map.memory.push_back(*range);
+int flush_output() {
+    std::cout.flush();
+    if (!std::cout) {
+        std::cerr << "dtmem: error: cannot write the output\n";
+        return kExitInternal;
     }
-    if (!dtmem::parse_load(command.load, request.boot)) {
-        std::cerr << fmt::format("dtmem: error: --load {}: expected kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE\n", command.load);
+    return 0;
+}
+
+struct MapCommand {
+    std::string file;
+    std::string format = "text";
+    InputOptions in;
+};
+
+int run_map(const MapCommand& command) {
+    auto request = make_request(command.in, command.file);
+    if (auto* error = std::get_if<std::string>(&request)) {
+        std::cerr << *error << '\n';
         return kExitInput;
     }
-    for (const std::string& text : command.reserve) {
-        auto reservation = dtmem::parse_reservation(text);
-        if (!reservation) {
-            std::cerr << fmt::format("dtmem: error: --reserve {}: expected BASE:SIZE[:NAME]\n", text);
-            return kExitInput;
-        }
-        request.load.reservations.push_back(*reservation);
-    }
-    if (!command.firmware.empty()) request.firmware = command.firmware;
     std::string name = command.file == "-" ? "<stdin>" : command.file;
     try {
-        if (!command.kernel_image.empty()) {
-            request.boot.kernel_image_size = dtmem::read_kernel_image_size(command.kernel_image);
-        }
-        dtmem::Analysis analysis = dtmem::analyze(std::move(request));
+        dtmem::Analysis analysis = analyze_file(command.in, std::move(std::get<dtmem::Request>(request)));
         const dtmem::Tree& tree = analysis.tree();
-        dtmem::ReportInput input{analysis.file, analysis.loaded.format, command.overlays};
+        dtmem::ReportInput input{analysis.file, analysis.loaded.format, command.in.overlays};
         if (command.format == "kernel-log") {
             if (!analysis.prediction) throw dtmem::Error(analysis.no_prediction);
             for (const std::string& line : analysis.prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
@@ -94,7 +152,7 @@ int run_map(const MapCommand& command) {
             // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
             std::cout << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         } else {
-            bool color = use_color(command.color);
+            bool color = use_color(command.in.color);
             std::ostringstream text;  // escaped as a whole before it reaches the terminal
             dtmem::write_map_text(text, tree, analysis.map, input, color);
             if (analysis.prediction) {
@@ -108,18 +166,172 @@ int run_map(const MapCommand& command) {
         std::cerr << dtmem::format_error(name, e) << '\n';
         return kExitInput;
     }
-    std::cout.flush();
-    if (!std::cout) {
-        std::cerr << "dtmem: error: cannot write the output\n";
-        return kExitInternal;
+    return flush_output();
+}
+
+struct LintCommand {
+    std::vector<std::string> files;
+    std::string format = "text";
+    std::string fail_on = "error";
+    bool exit_zero = false;
+    std::vector<std::string> enable, disable, severity;
+    unsigned jobs = 0;
+    InputOptions in;
+};
+
+// The DTBs and DTS files of the arguments, directories searched recursively (sorted).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& arguments) {
+    std::vector<std::string> files;
+    for (const std::string& argument : arguments) {
+        std::error_code error;
+        if (!std::filesystem::is_directory(argument, error)) {
+            files.push_back(argument);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(argument, error)) {
+            std::string extension = entry.path().extension().string();
+            if (entry.is_regular_file() && (extension == ".dtb" || extension == ".dts")) found.push_back(entry.path().string());
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
     }
-    return 0;
+    return files;
+}
+
+// --enable/--disable/--severity into lint options; the offending argument on error.
+std::optional<std::string> read_rule_levels(const LintCommand& command, dtmem::LintOptions& options) {
+    auto known = [](const std::string& id) { return dtmem::find_rule(id) != nullptr; };
+    for (const std::string& id : command.enable) {
+        if (!known(id)) return "--enable " + id + ": no such rule (dtmem rules lists them)";
+        options.enabled[id] = true;
+    }
+    for (const std::string& id : command.disable) {
+        if (!known(id)) return "--disable " + id + ": no such rule (dtmem rules lists them)";
+        options.enabled[id] = false;
+    }
+    for (const std::string& text : command.severity) {
+        std::size_t equals = text.find('=');
+        std::string id = text.substr(0, equals);
+        auto level = equals == std::string::npos ? std::nullopt : dtmem::parse_severity(text.substr(equals + 1));
+        if (!known(id) || !level) return "--severity " + text + ": expected RULE=error|warning|note";
+        options.severity[id] = *level;
+    }
+    return std::nullopt;
+}
+
+// One input's lint result: its rendered output, or the line that says it could not be read.
+struct LintResult {
+    std::string output;
+    std::string error;
+    std::array<int, 3> counts{};  // note, warning, error
+};
+
+LintResult lint_one(const LintCommand& command, const dtmem::LintOptions& options, const std::string& file, bool color) {
+    LintResult result;
+    auto request = make_request(command.in, file);
+    dtmem::Analysis analysis = analyze_file(command.in, std::move(std::get<dtmem::Request>(request)));
+    std::vector<dtmem::Finding> findings = dtmem::lint(analysis, options);
+    for (const dtmem::Finding& f : findings) ++result.counts[static_cast<int>(f.severity)];
+    std::ostringstream out;
+    if (command.format == "json") {
+        out << dtmem::findings_to_json(analysis, findings).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    } else if (command.format == "gcc") {
+        dtmem::write_findings_gcc(out, analysis, findings);
+    } else {
+        dtmem::write_findings_text(out, analysis, findings, color);
+    }
+    result.output = dtmem::terminal_safe(out.str(), color);
+    return result;
+}
+
+int run_lint(const LintCommand& command) {
+    auto usable = make_request(command.in, "-");  // the options alone; each file is read later
+    if (auto* error = std::get_if<std::string>(&usable)) {
+        std::cerr << *error << '\n';
+        return kExitInput;
+    }
+    dtmem::LintOptions options;
+    if (auto error = read_rule_levels(command, options)) {
+        std::cerr << "dtmem: error: " << *error << '\n';
+        return kExitInput;
+    }
+    auto fail_level = dtmem::parse_severity(command.fail_on);
+    std::vector<std::string> files = expand_inputs(command.files);
+    bool color = command.format == "text" && use_color(command.in.color);
+
+    std::vector<LintResult> results(files.size());
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i; (i = next++) < files.size();) {
+            try {
+                results[i] = lint_one(command, options, files[i], color);
+            } catch (const dtmem::Error& e) {
+                results[i].error = dtmem::format_error(files[i] == "-" ? "<stdin>" : files[i], e);
+            }
+        }
+    };
+    unsigned jobs = command.jobs ? command.jobs : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> threads;
+    for (unsigned j = 1; j < std::min<std::size_t>(jobs, files.size()); ++j) threads.emplace_back(worker);
+    worker();
+    for (std::thread& t : threads) t.join();
+
+    std::array<int, 3> totals{};
+    int unreadable = 0;
+    bool json = command.format == "json";
+    if (json) std::cout << "{\"files\": [";
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const LintResult& r = results[i];
+        if (!r.error.empty()) {
+            std::cerr << r.error << '\n';
+            ++unreadable;
+            continue;
+        }
+        for (int s = 0; s < 3; ++s) totals[s] += r.counts[s];
+        if (json) std::cout << (i > 0 && results[i - 1].error.empty() ? ",\n" : "\n");
+        std::cout << r.output;
+    }
+    bool failed = false;
+    for (int s = static_cast<int>(*fail_level); s < 3; ++s) failed |= totals[s] > 0;
+    std::string summary = fmt::format("{} file{}: {} error{}, {} warning{}, {} note{}{}", files.size(),
+                                      files.size() == 1 ? "" : "s", totals[2], totals[2] == 1 ? "" : "s", totals[1],
+                                      totals[1] == 1 ? "" : "s", totals[0], totals[0] == 1 ? "" : "s",
+                                      unreadable ? fmt::format("; {} could not be read", unreadable) : "");
+    if (json) {
+        std::cout << fmt::format("\n], \"summary\": {{\"files\": {}, \"errors\": {}, \"warnings\": {}, \"notes\": {}, "
+                                 "\"unreadable\": {}}}}}\n",
+                                 files.size(), totals[2], totals[1], totals[0], unreadable);
+    } else if (command.format == "text" || files.size() > 1) {
+        std::cerr << summary << '\n';
+    }
+    if (int status = flush_output()) return status;
+    if (unreadable) return kExitInput;
+    return failed && !command.exit_zero ? kExitFindings : 0;
+}
+
+int run_rules() {
+    for (const dtmem::RuleInfo& rule : dtmem::rule_catalogue()) {
+        std::cout << fmt::format("{:<32} {:<8} {}\n", rule.id, dtmem::severity_name(rule.severity), rule.summary);
+    }
+    return flush_output();
+}
+
+int run_explain(const std::string& id) {
+    const dtmem::RuleInfo* rule = dtmem::find_rule(id);
+    if (!rule) {
+        std::cerr << "dtmem: error: " << id << ": no such rule (dtmem rules lists them)\n";
+        return kExitInput;
+    }
+    std::cout << fmt::format("{} ({} by default)\n  {}\n\nWhy: {}\n\nFix: {}\n\nKernel: {}\n", rule->id,
+                             dtmem::severity_name(rule->severity), rule->summary, rule->rationale, rule->fix, rule->kernel);
+    return flush_output();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"dtmem: device-tree memory-map analyzer for embedded Linux", "dtmem"};
+    CLI::App app{"dtmem: device-tree memory-map analyzer and linter for embedded Linux", "dtmem"};
     app.set_version_flag("--version", std::string("dtmem ") + DTMEM_VERSION);
     app.require_subcommand(1);
 
@@ -130,30 +342,28 @@ int main(int argc, char** argv) {
     map_app->add_option("--format", map.format, "Output format: text, json, or the lines the kernel would print")
         ->check(CLI::IsMember({"text", "json", "kernel-log"}))
         ->capture_default_str();
-    map_app->add_option("-I,--include", map.include_dirs, "Include directory for cpp and dtc (DTS input)");
-    map_app->add_option("--overlay", map.overlays, "Apply this overlay (.dtbo or overlay DTS) first; repeatable");
-    map_app->add_option("--memory", map.memory,
-                        "RAM bank BASE:SIZE (e.g. 0x40000000:2G) replacing the tree's memory nodes; repeatable");
-    map_app->add_option("--kernel", map.profile.kernel,
-                        "Kernel profile (arm64-6.12, arm-6.1-lpae, …) or version (6.1, 6.6, 6.12) to predict for");
-    map_app->add_option("--arch", map.profile.arch, "Architecture: arm64, arm, riscv64 (default: from the tree's CPUs)");
-    map_app->add_option("--kernel-config", map.profile.config_file, "Predict for the kernel built with this .config")
-        ->excludes("--kernel");
-    map_app->add_option("--profile-file", map.profile.profile_file,
-                        "Predict with this kernel profile (YAML of the form of rules/profiles/*.yaml)")
-        ->excludes("--kernel")
-        ->excludes("--kernel-config");
-    map_app->add_option("--bootargs", map.bootargs, "Kernel command line, replacing /chosen/bootargs");
-    map_app->add_option("--load", map.load,
-                        "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");
-    map_app->add_option("--kernel-image", map.kernel_image, "The kernel Image (arm64, riscv), for its image_size");
-    map_app->add_option("--firmware", map.firmware,
-                        "Firmware that edits the tree: none, opensbi, opensbi@ADDR (riscv64 default: opensbi)");
-    map_app->add_option("--reserve", map.reserve,
-                        "A region the bootloader reserves, BASE:SIZE[:NAME]; added to /reserved-memory; repeatable");
-    map_app->add_option("--color", map.color, "Colour the text output")
-        ->check(CLI::IsMember({"auto", "always", "never"}))
+    add_input_options(map_app, map.in);
+
+    LintCommand lint;
+    CLI::App* lint_app = app.add_subcommand("lint", "Report what is wrong with the memory of one or more device trees");
+    lint_app->add_option("files", lint.files, "DTB or DTS files, directories (searched for them), or -")->required();
+    lint_app->add_option("--format", lint.format, "Output format: text, gcc, json")
+        ->check(CLI::IsMember({"text", "gcc", "json"}))
         ->capture_default_str();
+    lint_app->add_option("--fail-on", lint.fail_on, "Exit 1 when a finding is at or above: error, warning, note")
+        ->check(CLI::IsMember({"error", "warning", "note", "info"}))
+        ->capture_default_str();
+    lint_app->add_flag("--exit-zero", lint.exit_zero, "Exit 0 even with findings (input errors still exit 2)");
+    lint_app->add_option("--enable", lint.enable, "Run this rule (all run by default); repeatable");
+    lint_app->add_option("--disable", lint.disable, "Do not run this rule; repeatable");
+    lint_app->add_option("--severity", lint.severity, "RULE=error|warning|note: report the rule at this level; repeatable");
+    lint_app->add_option("-j,--jobs", lint.jobs, "Files analysed in parallel (default: the number of cores)");
+    add_input_options(lint_app, lint.in);
+
+    app.add_subcommand("rules", "List the lint rules: id, default severity, summary");
+    std::string explain_id;
+    CLI::App* explain_app = app.add_subcommand("explain", "Explain a rule: why it matters, how to fix it, the kernel code");
+    explain_app->add_option("rule", explain_id, "Rule id (dtmem rules lists them)")->required();
 
     try {
         app.parse(argc, argv);
@@ -163,6 +373,9 @@ int main(int argc, char** argv) {
     }
     try {
         if (*map_app) return run_map(map);
+        if (*lint_app) return run_lint(lint);
+        if (app.got_subcommand("rules")) return run_rules();
+        if (*explain_app) return run_explain(explain_id);
     } catch (const std::exception& e) {
         std::cerr << "dtmem: internal error: " << e.what() << '\n';
         return kExitInternal;

@@ -315,7 +315,7 @@ std::string terminal_safe(std::string_view text, bool keep_colors) {
     for (std::size_t at = 0; at < text.size();) {
         unsigned char c = static_cast<unsigned char>(text[at]);
         std::size_t keep = 0;
-        if ((c >= 0x20 && c < 0x7f) || c == '\n') {
+        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
             keep = 1;
         } else if (c >= 0x80) {
             keep = printable_utf8(text, at);

@@ -1,0 +1,202 @@
+// Reservations, RAM, MMIO and the initrd against each other. Every comparison is a sweep
+// over start-sorted lists, so the work is bounded by the regions and the pairs found.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "lint/registry.hpp"
+
+namespace dtmem::checks {
+namespace {
+
+// A span of memory the kernel keeps from the page allocator, and who asks for it.
+struct Reservation {
+    Range range;
+    NodeId node = kNoNode;  // kNoNode: a /memreserve/ entry
+    std::string property;   // "reg", or "size" for a dynamic region as placed
+    std::string label;
+};
+
+// Static /reserved-memory regions the kernel reads (fdt_scan_reserved_mem() skips
+// unavailable ones and ignores them all when the node is unsupported).
+template <typename Visit>
+void for_each_static_region(const MemoryMap& map, Visit&& visit) {
+    if (!map.reserved_memory || !map.reserved_memory->supported()) return;
+    for (const ReservedRegion& region : map.reserved_memory->regions) {
+        if (region.type != RegionType::Static || !region.available) continue;
+        for (std::size_t i = 0; i < region.reg.size(); ++i) {
+            if (auto range = make_range(region.reg[i].address, region.reg[i].size)) visit(region, i, *range);
+        }
+    }
+}
+
+std::vector<Reservation> reservations(const Analysis& analysis) {
+    const Tree& tree = analysis.tree();
+    std::vector<Reservation> out;
+    for (std::size_t i = 0; i < analysis.map.memreserve.size(); ++i) {
+        out.push_back({analysis.map.memreserve[i], kNoNode, "", fmt::format("/memreserve/ entry {}", i)});
+    }
+    for_each_static_region(analysis.map, [&](const ReservedRegion& region, std::size_t index, Range range) {
+        std::string label = tree.path(region.node);
+        if (region.reg.size() > 1) label += fmt::format(" reg[{}]", index);
+        out.push_back({range, region.node, "reg", label});
+    });
+    if (analysis.prediction && analysis.map.reserved_memory) {
+        for (const RegionOutcome& outcome : analysis.prediction->reserved) {
+            auto region = std::find_if(analysis.map.reserved_memory->regions.begin(),
+                                       analysis.map.reserved_memory->regions.end(),
+                                       [&](const ReservedRegion& r) { return r.node == outcome.node; });
+            if (outcome.placed && region != analysis.map.reserved_memory->regions.end() &&
+                region->type == RegionType::Dynamic) {
+                out.push_back({*outcome.placed, outcome.node, "size", tree.path(outcome.node) + " (as placed)"});
+            }
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Reservation& a, const Reservation& b) {
+        return a.range.start < b.range.start;
+    });
+    return out;
+}
+
+std::string span(Range range) { return fmt::format("{}-{}", hex(range.start), hex(range.last())); }
+
+// Calls visit(a, b) for every overlapping pair of `first` x `second` (both sorted by start;
+// each element has a `range`).
+template <typename A, typename B, typename Visit>
+void overlapping_pairs(const std::vector<A>& first, const std::vector<B>& second, Visit&& visit) {
+    std::size_t begin = 0;
+    for (const A& a : first) {
+        // `first` is sorted too: what ends before this start ends before every later one.
+        while (begin < second.size() && second[begin].range.last() < a.range.start) ++begin;
+        for (std::size_t j = begin; j < second.size() && second[j].range.start <= a.range.last(); ++j) {
+            if (second[j].range.overlaps(a.range)) visit(a, second[j]);
+        }
+    }
+}
+
+// drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
+// /memreserve/ entries and every reg entry join them here.
+void reserved_overlap(const Analysis& analysis, Findings& out) {
+    std::vector<Reservation> all = reservations(analysis);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        for (std::size_t j = i + 1; j < all.size() && all[j].range.start <= all[i].range.last(); ++j) {
+            const Reservation& a = all[i];
+            const Reservation& b = all[j];
+            const Reservation& subject = b.node != kNoNode ? b : a;
+            const Reservation& other = &subject == &b ? a : b;
+            Finding& f = out.add(subject.node,
+                                 fmt::format("{} ({}) overlaps {} ({})", subject.label, span(subject.range), other.label,
+                                             span(other.range)),
+                                 subject.property);
+            f.ranges = {subject.range, other.range};
+            if (other.node != kNoNode) f.related.push_back({other.node, other.property, "the other region is defined here"});
+        }
+    }
+}
+
+// The parts of `range` outside every RAM bank.
+bool inside_ram(const std::vector<RamBank>& ram, Range range) {
+    u64 cursor = range.start;
+    for (const RamBank& bank : ram) {  // sorted by start
+        if (bank.range.start > cursor) break;
+        if (bank.range.last() >= cursor) {
+            if (bank.range.last() >= range.last()) return true;
+            cursor = bank.range.last() + 1;
+        }
+    }
+    return false;
+}
+
+void reserved_outside_ram(const Analysis& analysis, Findings& out) {
+    const MemoryMap& map = analysis.map;
+    if (map.ram.empty()) return;  // memory-missing says so
+    for_each_static_region(map, [&](const ReservedRegion& region, std::size_t index, Range range) {
+        if (inside_ram(map.ram, range)) return;
+        bool touches = std::any_of(map.ram.begin(), map.ram.end(), [&](const RamBank& b) { return b.range.overlaps(range); });
+        std::string entry = region.reg.size() > 1 ? fmt::format("reg[{}] ", index) : "";
+        out.add(region.node,
+                fmt::format("{}{} lies {} outside RAM{}", entry, span(range), touches ? "partly" : "wholly",
+                            region.no_map ? "" : ": memblock reserves nothing there"),
+                "reg")
+            .ranges = {range};
+    });
+}
+
+// MMIO a lint should compare with memory: a framebuffer the boot loader left in RAM
+// (/chosen's simple-framebuffer) describes RAM by design.
+std::vector<MmioRegion> device_mmio(const Analysis& analysis) {
+    const Tree& tree = analysis.tree();
+    NodeId chosen = tree.find_path("/chosen");
+    std::vector<MmioRegion> out;
+    for (const MmioRegion& region : analysis.map.mmio) {
+        bool in_chosen = false;
+        for (NodeId n = region.node; n != kNoNode && !in_chosen; n = tree.parent(n)) in_chosen = n == chosen;
+        if (!in_chosen) out.push_back(region);
+    }
+    return out;
+}
+
+std::string mmio_label(const Tree& tree, const MmioRegion& region) {
+    std::string label = tree.path(region.node);
+    if (region.name) label += fmt::format(" \"{}\"", *region.name);
+    else if (region.index > 0) label += fmt::format(" reg[{}]", region.index);
+    return label;
+}
+
+void reserved_mmio_overlap(const Analysis& analysis, Findings& out) {
+    const Tree& tree = analysis.tree();
+    overlapping_pairs(reservations(analysis), device_mmio(analysis),
+                      [&](const Reservation& r, const MmioRegion& m) {
+                          Finding& f = out.add(r.node,
+                                               fmt::format("{} ({}) overlaps the registers of {} ({})", r.label,
+                                                           span(r.range), mmio_label(tree, m), span(m.range)),
+                                               r.property);
+                          f.ranges = {r.range, m.range};
+                          f.related.push_back({m.node, "reg", "the device's registers are defined here"});
+                      });
+}
+
+void ram_mmio_overlap(const Analysis& analysis, Findings& out) {
+    const Tree& tree = analysis.tree();
+    overlapping_pairs(analysis.map.ram, device_mmio(analysis),
+                      [&](const RamBank& bank, const MmioRegion& m) {
+                          Finding& f = out.add(m.node,
+                                               fmt::format("the registers of {} ({}) lie in RAM ({})", mmio_label(tree, m),
+                                                           span(m.range), span(bank.range)),
+                                               "reg");
+                          f.ranges = {m.range, bank.range};
+                          if (bank.node != kNoNode) f.related.push_back({bank.node, "reg", "the RAM bank is defined here"});
+                      });
+}
+
+void initrd_overlap(const Analysis& analysis, Findings& out) {
+    std::optional<Range> initrd = analysis.map.chosen.initrd;
+    bool from_chosen = true;
+    if (analysis.prediction && analysis.prediction->inputs_used.initrd) {
+        initrd = analysis.prediction->inputs_used.initrd;
+        from_chosen = initrd == analysis.map.chosen.initrd;
+    }
+    if (!initrd) return;
+    for (const Reservation& r : reservations(analysis)) {
+        if (!r.range.overlaps(*initrd)) continue;
+        Finding& f = out.add(from_chosen ? analysis.map.chosen.node : kNoNode,
+                             fmt::format("the initrd ({}) overlaps {} ({})", span(*initrd), r.label, span(r.range)),
+                             from_chosen ? "linux,initrd-start" : "");
+        f.ranges = {*initrd, r.range};
+        if (r.node != kNoNode) f.related.push_back({r.node, r.property, "the region is defined here"});
+    }
+}
+
+constexpr Rule kRules[] = {
+    {"initrd-overlap", initrd_overlap},
+    {"ram-mmio-overlap", ram_mmio_overlap},
+    {"reserved-mmio-overlap", reserved_mmio_overlap},
+    {"reserved-outside-ram", reserved_outside_ram},
+    {"reserved-overlap", reserved_overlap},
+};
+
+}  // namespace
+
+std::span<const Rule> overlap_rules() { return kRules; }
+
+}  // namespace dtmem::checks
