@@ -1,6 +1,7 @@
 // Reservations, RAM, MMIO and the initrd against each other. Every comparison is a sweep
 // over start-sorted lists, so the work is bounded by the regions and the pairs found.
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@ struct Reservation {
     NodeId node = kNoNode;  // kNoNode: a /memreserve/ entry
     std::string property;   // "reg", or "size" for a dynamic region as placed
     std::string label;
+    bool no_map = false;
 };
 
 // Static /reserved-memory regions the kernel reads (fdt_scan_reserved_mem() skips
@@ -39,7 +41,7 @@ std::vector<Reservation> reservations(const Analysis& analysis) {
     for_each_static_region(analysis.map, [&](const ReservedRegion& region, std::size_t index, Range range) {
         std::string label = tree.path(region.node);
         if (region.reg.size() > 1) label += fmt::format(" reg[{}]", index);
-        out.push_back({range, region.node, "reg", label});
+        out.push_back({range, region.node, "reg", label, region.no_map});
     });
     if (analysis.prediction && analysis.map.reserved_memory) {
         for (const RegionOutcome& outcome : analysis.prediction->reserved) {
@@ -113,6 +115,9 @@ void reserved_outside_ram(const Analysis& analysis, Findings& out) {
     for_each_static_region(map, [&](const ReservedRegion& region, std::size_t index, Range range) {
         if (inside_ram(map.ram, range)) return;
         bool touches = std::any_of(map.ram.begin(), map.ram.end(), [&](const RamBank& b) { return b.range.overlaps(range); });
+        // A no-map carveout wholly outside RAM is how SRAM and device memory are handed to
+        // drivers through memory-region (e.g. a coprocessor's SRAM): nothing to report.
+        if (!touches && region.no_map) return;
         std::string entry = region.reg.size() > 1 ? fmt::format("reg[{}] ", index) : "";
         out.add(region.node,
                 fmt::format("{}{} lies {} outside RAM{}", entry, span(range), touches ? "partly" : "wholly",
@@ -143,30 +148,57 @@ std::string mmio_label(const Tree& tree, const MmioRegion& region) {
     return label;
 }
 
-void reserved_mmio_overlap(const Analysis& analysis, Findings& out) {
+// One finding per memory span (a RAM bank, a reservation) for all the device registers
+// in it: a wrong bank overlaps dozens, and it is the bank that needs the fix.
+template <typename Memory>
+void registers_in_memory(const Analysis& analysis, const std::vector<Memory>& memory, Findings& out) {
     const Tree& tree = analysis.tree();
-    overlapping_pairs(reservations(analysis), device_mmio(analysis),
-                      [&](const Reservation& r, const MmioRegion& m) {
-                          Finding& f = out.add(r.node,
-                                               fmt::format("{} ({}) overlaps the registers of {} ({})", r.label,
-                                                           span(r.range), mmio_label(tree, m), span(m.range)),
-                                               r.property);
-                          f.ranges = {r.range, m.range};
-                          f.related.push_back({m.node, "reg", "the device's registers are defined here"});
-                      });
+    std::vector<MmioRegion> mmio = device_mmio(analysis);
+    std::map<const Memory*, std::vector<const MmioRegion*>> hits;
+    overlapping_pairs(memory, mmio, [&](const Memory& m, const MmioRegion& r) { hits[&m].push_back(&r); });
+    for (const Memory& m : memory) {
+        auto found = hits.find(&m);
+        if (found == hits.end()) continue;
+        const std::vector<const MmioRegion*>& regions = found->second;
+        std::string first = fmt::format("{} ({})", mmio_label(tree, *regions.front()), span(regions.front()->range));
+        std::string more = regions.size() > 1 ? fmt::format(" and {} more", regions.size() - 1) : "";
+        Finding& f = out.add(m.node, fmt::format("{} ({}) overlaps the registers of {}{}", m.label,
+                                                 span(m.range), first, more),
+                             m.property);
+        f.ranges.push_back(m.range);
+        for (std::size_t i = 0; i < regions.size() && i < 3; ++i) {
+            f.ranges.push_back(regions[i]->range);
+            f.related.push_back({regions[i]->node, "reg", "the device's registers are defined here"});
+        }
+    }
 }
 
+void reserved_mmio_overlap(const Analysis& analysis, Findings& out) {
+    // A no-map carveout outside RAM is SRAM or device memory handed to a driver; that the
+    // device's own reg describes it too is the point (a remote processor's SRAM).
+    std::vector<Reservation> in_ram;
+    for (const Reservation& r : reservations(analysis)) {
+        bool touches_ram = std::any_of(analysis.map.ram.begin(), analysis.map.ram.end(),
+                                       [&](const RamBank& bank) { return bank.range.overlaps(r.range); });
+        if (touches_ram || !r.no_map) in_ram.push_back(r);
+    }
+    registers_in_memory(analysis, in_ram, out);
+}
+
+// A RAM bank as a memory span of registers_in_memory().
+struct Bank {
+    Range range;
+    NodeId node;
+    std::string property;
+    std::string label;
+};
+
 void ram_mmio_overlap(const Analysis& analysis, Findings& out) {
-    const Tree& tree = analysis.tree();
-    overlapping_pairs(analysis.map.ram, device_mmio(analysis),
-                      [&](const RamBank& bank, const MmioRegion& m) {
-                          Finding& f = out.add(m.node,
-                                               fmt::format("the registers of {} ({}) lie in RAM ({})", mmio_label(tree, m),
-                                                           span(m.range), span(bank.range)),
-                                               "reg");
-                          f.ranges = {m.range, bank.range};
-                          if (bank.node != kNoNode) f.related.push_back({bank.node, "reg", "the RAM bank is defined here"});
-                      });
+    std::vector<Bank> banks;
+    for (const RamBank& bank : analysis.map.ram) {
+        banks.push_back({bank.range, bank.node, bank.node == kNoNode ? "" : "reg", "RAM"});
+    }
+    registers_in_memory(analysis, banks, out);
 }
 
 void initrd_overlap(const Analysis& analysis, Findings& out) {

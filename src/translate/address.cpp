@@ -466,8 +466,16 @@ std::vector<Diagnostic> check_bus(const Tree& tree, NodeId node) {
     if (tree.first_child(node) == kNoNode) return diagnostics;
     Bus bus = match_bus(tree, node);
     Cells cells = count_cells(tree, bus, node);
+    auto child_with_reg = [&] {
+        for (NodeId child = tree.first_child(node); child != kNoNode; child = tree.next_sibling(child)) {
+            if (tree.has_property(child, "reg")) return true;
+        }
+        return false;
+    };
+    // #address-cells = <0> is common on interrupt controllers and clocks, whose children
+    // have no reg: only a child that gives an address is affected.
     if (const Property* own = tree.find_property(node, "#address-cells");
-        own && (cells.address <= 0 || cells.address > kMaxAddressCells)) {
+        own && (cells.address <= 0 || cells.address > kMaxAddressCells) && child_with_reg()) {
         diagnostics.push_back(diagnose("bus-cells-unsupported", node,
                                fmt::format("#address-cells = {}: the kernel translates 1 to {} cells only "
                                            "(OF_CHECK_ADDR_COUNT()), so the children of this bus get no address",
