@@ -422,10 +422,11 @@ MmioResult translate_reg(const Tree& tree, NodeId node) {
         const std::uint32_t* entry = all.data() + at;
         if (!(bus_flags(bus, entry[0]) & kIoResourceMem)) continue;  // I/O ports, config space
         u64 size = reader.number(entry + cells.address, cells.size);
-        if (!fits_64_bits(entry + cells.address, cells.size)) {
+        int flags = flag_cells(bus);
+        if (!fits_64_bits(entry + flags, cells.address - flags) || !fits_64_bits(entry + cells.address, cells.size)) {
             result.diagnostics.push_back(
                 diagnose("value-truncated", node,
-                 fmt::format("{} entry {}: the size is wider than 64 bits; the kernel keeps its low 64 bits "
+                 fmt::format("{} entry {} has a value wider than 64 bits: the kernel keeps its low 64 bits "
                              "(of_read_number())",
                              reg->name, index),
                  std::string(reg->name)));

@@ -1,0 +1,103 @@
+// Every lint rule fires on its case and stays quiet on the case next to it (tests/lint),
+// from DTS and from the DTB dtc makes of it; the registry and the catalogue agree.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "dtmem/lint.hpp"
+#include "dtmem/rules.hpp"
+#include "helpers.hpp"
+
+using namespace dtmem;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kCases = fs::path(DTMEM_SOURCE_DIR) / "tests/lint";
+
+std::set<std::string> case_names() {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(kCases)) {
+        if (entry.is_directory()) names.insert(entry.path().filename().string());
+    }
+    return names;
+}
+
+Request request_for(const fs::path& dts) {
+    Request request;
+    request.input = dts.string();
+    fs::path memory = fs::path(dts).replace_extension(".memory");
+    if (fs::exists(memory)) {
+        std::ifstream in(memory);
+        std::string bank;
+        in >> bank;
+        request.map.memory.push_back(*parse_memory_bank(bank));
+    }
+    return request;
+}
+
+int count(const std::vector<Finding>& findings, const std::string& rule) {
+    return static_cast<int>(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.rule == rule; }));
+}
+int count(const Analysis& analysis, const std::string& rule) { return count(lint(analysis), rule); }
+
+}  // namespace
+
+TEST_CASE("the registry, the catalogue and the cases name the same rules") {
+    std::set<std::string> registered;
+    for (const std::string& id : registered_rules()) CHECK_MESSAGE(registered.insert(id).second, id << " twice");
+    std::set<std::string> catalogue;
+    for (const RuleInfo& rule : rule_catalogue()) catalogue.insert(rule.id);
+    CHECK(registered == catalogue);
+    CHECK(case_names() == catalogue);
+}
+
+TEST_CASE("each rule fires on its case and stays quiet on the other, from DTS and from DTB") {
+    for (const std::string& rule : case_names()) {
+        for (const char* which : {"fires", "quiet"}) {
+            CAPTURE(rule);
+            CAPTURE(which);
+            Request from_dts = request_for(kCases / rule / (std::string(which) + ".dts"));
+            Analysis dts = analyze(from_dts);
+            // The same tree as a blob: what a board ships.
+            test::TempFile blob(std::string(dts.tree().blob().begin(), dts.tree().blob().end()), "board.dtb");
+            Request from_dtb = from_dts;
+            from_dtb.input = blob.path();
+            Analysis dtb = analyze(from_dtb);
+            bool fires = std::string(which) == "fires";
+            CHECK((count(dts, rule) > 0) == fires);
+            CHECK((count(dtb, rule) > 0) == fires);
+        }
+    }
+}
+
+TEST_CASE("lint options: a disabled rule is silent, a severity is overridden, a suppression needs the node") {
+    Analysis analysis = analyze(request_for(kCases / "reserved-overlap/fires.dts"));
+    std::vector<Finding> plain = lint(analysis);
+    REQUIRE(count(plain, "reserved-overlap") == 1);
+    const Finding& finding = *std::find_if(plain.begin(), plain.end(), [](const Finding& f) { return f.rule == "reserved-overlap"; });
+    CHECK(finding.severity == Severity::Warning);
+    CHECK(analysis.tree().path(finding.node) == "/reserved-memory/b@50100000");
+    REQUIRE(finding.related.size() == 1);
+    CHECK(analysis.tree().path(finding.related[0].node) == "/reserved-memory/a@50000000");
+
+    LintOptions off;
+    off.enabled["reserved-overlap"] = false;
+    CHECK(count(lint(analysis, off), "reserved-overlap") == 0);
+
+    LintOptions raised;
+    raised.severity["reserved-overlap"] = Severity::Error;
+    for (const Finding& f : lint(analysis, raised)) {
+        if (f.rule == "reserved-overlap") CHECK(f.severity == Severity::Error);
+    }
+
+    LintOptions elsewhere;
+    elsewhere.suppressions.push_back({"reserved-overlap", "/reserved-memory/a@50000000", "not this one"});
+    CHECK(count(lint(analysis, elsewhere), "reserved-overlap") == 1);
+    LintOptions accepted;
+    accepted.suppressions.push_back({"reserved-overlap", "/reserved-memory/b@50100000", "firmware shares it by design"});
+    CHECK(count(lint(analysis, accepted), "reserved-overlap") == 0);
+}
