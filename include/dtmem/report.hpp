@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
 #include "dtmem/prediction.hpp"
@@ -19,14 +17,13 @@ struct ReportInput {
     std::vector<std::string> overlays;
 };
 
-nlohmann::ordered_json map_to_json(const Tree& tree, const MemoryMap& map,
-                                   const ReportInput& input);
+// The map document of docs/json-map.md and a new line; its "prediction" is null when there
+// is none. Written as it is made, never whole in memory (a large tree gives millions of lines).
+void write_map_json(std::ostream& out, const Tree& tree, const MemoryMap& map, const ReportInput& input,
+                    const Prediction* prediction);
 
 void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map,
                     const ReportInput& input, bool color);
-
-// The "prediction" member of the map document (docs/json-map.md).
-nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& prediction);
 
 void write_prediction_text(std::ostream& out, const Tree& tree, const Prediction& prediction, bool color);
 

@@ -88,11 +88,8 @@ int run_map(const MapCommand& command) {
             if (!analysis.prediction) throw dtmem::Error(analysis.no_prediction);
             for (const std::string& line : analysis.prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
         } else if (command.format == "json") {
-            auto json = dtmem::map_to_json(tree, analysis.map, input);
-            json["prediction"] = analysis.prediction ? dtmem::prediction_to_json(tree, *analysis.prediction)
-                                                     : nlohmann::ordered_json(nullptr);
-            // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
-            std::cout << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+            dtmem::write_map_json(std::cout, tree, analysis.map, input,
+                                  analysis.prediction ? &*analysis.prediction : nullptr);
         } else {
             bool color = use_color(command.color);
             std::ostringstream text;  // escaped as a whole before it reaches the terminal
