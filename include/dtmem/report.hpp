@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "dtmem/analysis.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
@@ -21,14 +19,13 @@ struct ReportInput {
     std::vector<std::string> overlays;
 };
 
-nlohmann::ordered_json map_to_json(const Tree& tree, const MemoryMap& map,
-                                   const ReportInput& input);
+// The map document of docs/json-map.md and a new line; its "prediction" is null when there
+// is none. Written as it is made, never whole in memory (a large tree gives millions of lines).
+void write_map_json(std::ostream& out, const Tree& tree, const MemoryMap& map, const ReportInput& input,
+                    const Prediction* prediction);
 
 void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map,
                     const ReportInput& input, bool color);
-
-// The "prediction" member of the map document (docs/json-map.md).
-nlohmann::ordered_json prediction_to_json(const Tree& tree, const Prediction& prediction);
 
 void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const Prediction& prediction,
                            bool color);
@@ -38,7 +35,7 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
 // the position), JSON (docs/lint-json.md).
 void write_findings_gcc(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
 void write_findings_text(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings, bool color);
-nlohmann::ordered_json findings_to_json(const Analysis& analysis, const std::vector<Finding>& findings);
+void write_findings_json(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
 
 // Text from a tree (a model string, a node name) made safe for a terminal: control
 // characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines and tabs stay, and so

@@ -146,11 +146,8 @@ int run_map(const MapCommand& command) {
             if (!analysis.prediction) throw dtmem::Error(analysis.no_prediction);
             for (const std::string& line : analysis.prediction->log) std::cout << dtmem::terminal_safe(line, false) << '\n';
         } else if (command.format == "json") {
-            auto json = dtmem::map_to_json(tree, analysis.map, input);
-            json["prediction"] = analysis.prediction ? dtmem::prediction_to_json(tree, *analysis.prediction)
-                                                     : nlohmann::ordered_json(nullptr);
-            // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
-            std::cout << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+            dtmem::write_map_json(std::cout, tree, analysis.map, input,
+                                  analysis.prediction ? &*analysis.prediction : nullptr);
         } else {
             bool color = use_color(command.in.color);
             std::ostringstream text;  // escaped as a whole before it reaches the terminal
@@ -235,7 +232,7 @@ LintResult lint_one(const LintCommand& command, const dtmem::LintOptions& option
     for (const dtmem::Finding& f : findings) ++result.counts[static_cast<int>(f.severity)];
     std::ostringstream out;
     if (command.format == "json") {
-        out << dtmem::findings_to_json(analysis, findings).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        dtmem::write_findings_json(out, analysis, findings);
     } else if (command.format == "gcc") {
         dtmem::write_findings_gcc(out, analysis, findings);
     } else {
@@ -280,6 +277,7 @@ int run_lint(const LintCommand& command) {
     std::array<int, 3> totals{};
     int unreadable = 0;
     bool json = command.format == "json";
+    bool first = true;
     if (json) std::cout << "{\"files\": [";
     for (std::size_t i = 0; i < results.size(); ++i) {
         const LintResult& r = results[i];
@@ -289,7 +287,8 @@ int run_lint(const LintCommand& command) {
             continue;
         }
         for (int s = 0; s < 3; ++s) totals[s] += r.counts[s];
-        if (json) std::cout << (i > 0 && results[i - 1].error.empty() ? ",\n" : "\n");
+        if (json) std::cout << (first ? "\n" : ",\n");
+        first = false;
         std::cout << r.output;
     }
     bool failed = false;

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "dtmem/report.hpp"
 
@@ -89,7 +90,7 @@ void write_findings_text(std::ostream& out, const Analysis& analysis, const std:
     }
 }
 
-nlohmann::ordered_json findings_to_json(const Analysis& analysis, const std::vector<Finding>& findings) {
+void write_findings_json(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings) {
     using Json = nlohmann::ordered_json;
     const Tree& tree = analysis.tree();
     auto location = [&](NodeId node, const std::string& property) -> Json {
@@ -118,7 +119,9 @@ nlohmann::ordered_json findings_to_json(const Analysis& analysis, const std::vec
                         {"ranges", ranges},
                         {"related", related}});
     }
-    return {{"file", analysis.file}, {"findings", list}};
+    Json document = {{"file", analysis.file}, {"findings", list}};
+    // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
+    out << document.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace dtmem

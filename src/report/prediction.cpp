@@ -8,8 +8,6 @@
 namespace dtmem {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 std::string bold(std::string_view text, bool color) {
     return color ? fmt::format("\x1b[1m{}\x1b[0m", text) : std::string(text);
 }
@@ -17,63 +15,6 @@ std::string bold(std::string_view text, bool color) {
 int address_digits(const Prediction& p) {
     return p.profile.arch == Arch::Arm && !p.profile.lpae ? 8 : 16;
 }
-
-}  // namespace
-
-Json prediction_to_json(const Tree& tree, const Prediction& prediction) {
-    const KernelProfile& profile = prediction.profile;
-    Json zones = Json::array();
-    for (const Zone& zone : prediction.zones) {
-        if (zone.range) {
-            zones.push_back({{"name", zone.name}, {"start", hex(zone.range->start)}, {"end", hex(zone.range->last())}});
-        } else {
-            zones.push_back({{"name", zone.name}, {"empty", true}});
-        }
-    }
-    Json cma = Json::array();
-    for (const CmaArea& area : prediction.cma) {
-        cma.push_back({{"name", area.name}, {"base", hex(area.base)}, {"size", area.size},
-                       {"exact", area.rests_on.empty()}, {"rests_on", area.rests_on}});
-    }
-    Json reserved = Json::array();
-    for (const RegionOutcome& outcome : prediction.reserved) {
-        Json item = {{"node", tree.path(outcome.node)}};
-        if (outcome.placed) {
-            item["base"] = hex(outcome.placed->start);
-            item["size"] = outcome.placed->size;
-        }
-        if (!outcome.error.empty()) item["error"] = outcome.error;
-        item["exact"] = outcome.rests_on.empty();
-        item["rests_on"] = outcome.rests_on;
-        reserved.push_back(std::move(item));
-    }
-    Json ranges = Json::array();
-    for (const Range& r : prediction.memory_ranges) ranges.push_back({{"start", hex(r.start)}, {"end", hex(r.last())}});
-    return {
-        {"profile", {{"id", profile.id},
-                     {"arch", arch_name(profile.arch)},
-                     {"version", fmt::format("{}.{}.{}", profile.version.major, profile.version.minor, profile.version.patch)},
-                     {"description", profile.description}}},
-        {"assumptions", prediction.assumptions},
-        {"zones", zones},
-        {"memory_ranges", ranges},
-        {"cma", cma},
-        {"reserved_memory", reserved},
-        {"lowmem_end", prediction.lowmem_end ? Json(hex(*prediction.lowmem_end)) : Json(nullptr)},
-        {"movable_start", prediction.movable_start ? Json(hex(*prediction.movable_start)) : Json(nullptr)},
-        {"swiotlb", prediction.swiotlb ? Json{{"start", hex(prediction.swiotlb->start)},
-                                              {"end", hex(prediction.swiotlb->last())},
-                                              {"size", prediction.swiotlb->size},
-                                              {"exact", prediction.swiotlb_rests_on.empty()},
-                                              {"rests_on", prediction.swiotlb_rests_on}}
-                                       : Json(nullptr)},
-        {"notes", prediction.notes},
-        {"log", prediction.log},
-        {"unmodelled", prediction.unmodelled},
-    };
-}
-
-namespace {
 
 // What the kernel makes of the highest CPU address every DMA master reaches
 // (of_dma_get_max_cpu_address(), in the map): only arm64 sizes a zone by it.

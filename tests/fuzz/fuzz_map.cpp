@@ -26,15 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ostringstream sink;
     dtmem::ReportInput input{"fuzz.dtb", dtmem::InputFormat::Dtb, {}};
     dtmem::write_map_text(sink, *tree, map, input, false);
-    sink << dtmem::map_to_json(*tree, map, input).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    dtmem::write_map_json(sink, *tree, map, input, nullptr);
     if (map.ram.empty()) return 0;
     for (const std::string& id : dtmem::shipped_profile_ids()) {
         try {
             dtmem::Prediction prediction =
                 dtmem::predict_boot(*tree, map, dtmem::shipped_profile(id), dtmem::BootInputs{});
             dtmem::write_prediction_text(sink, *tree, map, prediction, false);
-            sink << dtmem::prediction_to_json(*tree, prediction)
-                        .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+            dtmem::write_map_json(sink, *tree, map, input, &prediction);
         } catch (const dtmem::Error&) {
             // a profile without measured build numbers, a tree this kernel cannot boot
         }
