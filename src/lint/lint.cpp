@@ -13,7 +13,7 @@ namespace {
 
 std::vector<checks::Rule> all_rules() {
     std::vector<checks::Rule> rules;
-    for (auto family : {checks::diagnostic_rules(), checks::overlap_rules(), checks::pool_rules()}) {
+    for (auto family : {checks::diagnostic_rules(), checks::overlap_rules(), checks::pool_rules(), checks::boot_rules()}) {
         rules.insert(rules.end(), family.begin(), family.end());
     }
     return rules;

@@ -38,5 +38,6 @@ struct Rule {
 std::span<const Rule> diagnostic_rules();  // the map's diagnostics, one rule per id
 std::span<const Rule> overlap_rules();     // reservations, RAM, MMIO and the initrd against each other
 std::span<const Rule> pool_rules();        // /reserved-memory pools and their users
+std::span<const Rule> boot_rules();        // what the predicted boot prints and does
 
 }  // namespace dtmem::checks
