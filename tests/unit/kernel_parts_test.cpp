@@ -13,7 +13,7 @@ constexpr u64 kMiB = 1 << 20;
 }
 
 TEST_CASE("lib/sort.c heapsort: the 6.1 order of equal dynamic records") {
-    // kernel-semantics 5.7: only dynamic nodes d0..d(n-1) (all equal) are processed as
+    // lib/sort.c heapsort() as __rmem_check_for_overlap() calls it on 6.1: only dynamic nodes d0..d(n-1) (all equal) are processed as
     // d1, d2, …, d(n-1), d0 for n = 2..6.
     for (int n = 2; n <= 6; ++n) {
         std::vector<int> v(n);

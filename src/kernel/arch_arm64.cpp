@@ -1,0 +1,144 @@
+// arch/arm64: setup_arch() in its order (arch/arm64/kernel/setup.c), arm64_memblock_init()
+// and zone_sizes_init() (arch/arm64/mm/init.c), the early page tables (arch/arm64/mm/mmu.c).
+#include <bit>
+
+#include "kernel/simulation.hpp"
+
+namespace dtmem::detail {
+
+void BootSimulation::boot_arm64() {
+    // memblock skips hotpluggable memory while movable_node is in force.
+    memblock_.set_skip_hotplug(cmdline_.movable_node);
+    if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
+        log(fmt::format("Machine model: {}", *model->as_string()));
+    }
+    scan_memory(0, ~u64{0});
+    u64 kernel = kernel_;
+    u64 image_size = image_size_;
+    memblock_.reserve(dtb_, tree_.blob().size());  // setup_machine_fdt()
+
+    // arm64_memblock_init()
+    remove_unaddressable_arm64(kernel + image_size);
+    if (!cmdline_.mem.empty()) {
+        u64 limit = align_down(cmdline_.mem.back().size, profile_.page_size);
+        log(fmt::format("Memory limited to {}MB", limit / kMiB));
+        mem_limit_remove_map(limit);
+        memblock_.add(kernel, image_size);  // the kernel image is added back
+    }
+    if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
+    // [6.1] [_stext, _end) starts 64 KiB into the image; [6.12] [_text, _end).
+    u64 text_offset = build("image_reserve_start_offset");
+    memblock_.reserve(kernel + text_offset, image_size - text_offset);
+    scan_reserved_memory();
+
+    if (!arm64_early_allocations()) return;
+
+    // bootmem_init(): zone_sizes_init(), then dma_contiguous_reserve()
+    u64 dma_limit = arm64_zones();
+    log_zone_block();
+    count_kernel_pages();
+    default_cma(dma_limit, memblock_.end_of_dram());
+    allocations_before_mem_init();
+    // mem_init(): the bounce buffer, needed when RAM reaches past the DMA limit.
+    bool needed = memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size;
+    swiotlb(needed, dma_limit - 1);
+    activate_cma_areas();
+}
+
+// arm64_memblock_init(): memory above the physical address size (PHYS_MASK_SHIFT =
+// CONFIG_ARM64_PA_BITS) is removed, then what the linear map cannot cover: it spans
+// 2^(vabits_actual - 1) bytes from memstart_addr (ARM64_MEMSTART_ALIGN-aligned start of
+// DRAM); when memory reaches beyond it, the bottom goes instead of the top.
+void BootSimulation::remove_unaddressable_arm64(u64 kernel_end) {
+    u64 pa_limit = u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48);
+    memblock_.remove(pa_limit, ~u64{0} - pa_limit);
+    // 52-bit VA kernels run with 48 bits on CPUs without LPA2/LVA (vabits_actual).
+    u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), 48) - 1);
+    int page_shift = std::countr_zero(profile_.page_size);
+    u64 memstart_align = u64{1} << (page_shift == 12 ? 30 : page_shift == 14 ? 25 : 29);  // ARM64_MEMSTART_SHIFT
+    u64 memstart = align_down(memblock_.start_of_dram(), memstart_align);
+    u64 linear_end = std::max(memstart + linear_size, kernel_end);
+    memblock_.remove(linear_end, ~u64{0} - linear_end);
+    if (memstart + linear_size < memblock_.end_of_dram()) {
+        memblock_.remove(0, align_up(memblock_.end_of_dram() - linear_size, memstart_align));
+    }
+}
+
+// memblock_mem_limit_remove_map(): the amount is counted over memory in address order.
+void BootSimulation::mem_limit_remove_map(u64 limit) {
+    u64 remaining = limit, cut = memblock_.end_of_dram();
+    for (const detail::MemblockRegion& r : memblock_.memory()) {
+        if (r.size >= remaining) {
+            cut = r.base + remaining;
+            break;
+        }
+        remaining -= r.size;
+    }
+    memblock_.cap(0, cut);
+}
+
+// The allocations between the reserved-memory scan and dma_contiguous_reserve().
+// Returns false when the boot stops here (the kernel panics).
+bool BootSimulation::arm64_early_allocations() {
+    u64 page = profile_.page_size;
+    // paging_init(): one page-table page per 2 MiB block (B) and per 1 GiB (G) of mapped
+    // memory, one per further 512 GiB, plus the build's constant; one page at a time.
+    u64 blocks = units_touched(2 * kMiB, false), gigs = units_touched(kGiB, false);
+    long pages = static_cast<long>(blocks + gigs + units_touched(512 * kGiB, false)) - 1 +
+                 static_cast<long>(profile_.build_number("page_table_constant"));
+    u64 wanted = static_cast<u64>(std::max(pages, 0L));
+    if (memblock_.memory().empty() || memblock_.alloc_run(wanted, page, page, memblock_.current_limit()) < wanted) {
+        // arch/arm64/mm/mmu.c early_pgtable_alloc(): no free page left for a table.
+        log("Kernel panic - not syncing: Failed to allocate page table page");
+        return false;
+    }
+
+    // unflatten_device_tree()
+    if (features_.reserved_mem_reg_nodes_late) {
+        u64 entries = reserved_mem_array_entries();
+        if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
+        late_static_regions();
+    }
+    memblock_.alloc(unflattened_size(), pointer_bytes());
+
+    numa_and_sparse();
+    return true;
+}
+
+// zone_sizes_init() / max_zone_phys(). Returns arm64_dma_phys_limit.
+u64 BootSimulation::arm64_zones() {
+    u64 start = memblock_.start_of_dram(), end = memblock_.end_of_dram();
+    u64 dt_limit = map_.dma_max.address.value_or(~u64{0});
+    u64 dma_end = 0, dma32_end = 0;
+    if (!features_.arm64_zone_dma_by_address) {
+        int bits = std::bit_width(dt_limit);  // fls64(), 0 for a limit of 0
+        bits = std::min(bits, 32);
+        auto max_zone_phys = [&](int zone_bits) {
+            u64 mask = zone_bits >= 64 ? ~u64{0} : (u64{1} << zone_bits) - 1;
+            if (start > 0xffffffffULL) {
+                mask = ~u64{0};
+            } else if (start > mask) {
+                mask = 0xffffffffULL;
+            }
+            return std::min(mask, end - 1) + 1;
+        };
+        dma_end = max_zone_phys(bits);
+        dma32_end = max_zone_phys(32);
+    } else {
+        auto max_zone_phys = [&](u64 limit) {
+            if (start < 0xffffffffULL) limit = std::min<u64>(limit, 0xffffffffULL);
+            return std::min(limit, end - 1) + 1;
+        };
+        dma_end = max_zone_phys(dt_limit);
+        dma32_end = max_zone_phys(0xffffffffULL);
+    }
+    std::vector<std::pair<std::string, u64>> ends;
+    if (profile_.zone_dma) ends.push_back({"DMA", dma_end});
+    if (profile_.zone_dma32) ends.push_back({"DMA32", dma32_end});
+    ends.push_back({"Normal", end});
+    set_zones(ends);
+    u64 dma_phys_limit = profile_.zone_dma ? dma_end : profile_.zone_dma32 ? dma32_end : end;
+    return dma_phys_limit;
+}
+
+}  // namespace dtmem::detail

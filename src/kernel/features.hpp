@@ -1,0 +1,61 @@
+// What changed between the kernel versions dtmem models, as named facts of a profile's
+// version: the simulation asks for a behaviour, never for a version number. Each flag says
+// where the kernel changed. Internal to the library.
+#pragma once
+
+#include "dtmem/profile.hpp"
+
+namespace dtmem::detail {
+
+struct KernelFeatures {
+    // 6.6: __reserved_mem_alloc_in_range() allocates next to regions already recorded
+    // (bottom-up or top-down towards them).
+    bool alloc_next_to_recorded_regions = false;
+    // 6.6: fdt_init_reserved_mem_node() prints each region: "BASE..END (N KiB) map reusable NAME".
+    bool logs_each_reserved_region = false;
+    // 6.6: __rmem_check_for_overlap() orders equal regions by node too.
+    bool overlap_check_sorts_by_node = false;
+    // 6.6: early_init_fdt_scan_reserved_mem() reserves /memreserve/ after /reserved-memory.
+    bool memreserve_after_reserved_memory = false;
+    // 6.6: cma_declare_contiguous_nid() names the node in its messages ("on node -1").
+    bool cma_messages_name_node = false;
+    // 6.6: cma_declare_contiguous_nid() tries above 4 GiB first, then HighMem (6.1 tries
+    // HighMem, then overwrites its result with the 4 GiB attempt: the LPAE leak).
+    bool cma_above_4g_before_highmem = false;
+    // 6.6 (6.5.12): 32-bit ARM limits swiotlb by arm_dma_limit instead of 4 GiB.
+    bool arm_swiotlb_below_dma_limit = false;
+    // 6.12: of_reserved_mem.c's lines carry its own "OF: reserved mem: " prefix, not fdt.c's.
+    bool reserved_mem_own_prefix = false;
+    // 6.12: calc_nr_kernel_pages() counts free lowmem pages at free_area_init().
+    bool nr_kernel_pages_at_free_area_init = false;
+    // 6.12: numa_memblks: the hotpluggable flag is cleared at NUMA init, "NODE_DATA(0)
+    // allocated" replaces "NUMA: NODE_DATA", and "No NUMA configuration found" is gone.
+    bool numa_memblks = false;
+    // 6.12: arm64's ZONE_DMA ends at the DT DMA limit itself (max_zone_phys(limit)), not
+    // at the power of two fls64() of it gives.
+    bool arm64_zone_dma_by_address = false;
+    // 6.12.13: fdt_scan_reserved_mem_reg_nodes(): static regions are recorded and
+    // initialised at unflatten_device_tree(), dynamic ones at once.
+    bool reserved_mem_reg_nodes_late = false;
+};
+
+inline KernelFeatures kernel_features(const KernelVersion& version) {
+    bool v6_6 = version >= KernelVersion{6, 6, 0};
+    bool v6_12 = version >= KernelVersion{6, 12, 0};
+    KernelFeatures f;
+    f.alloc_next_to_recorded_regions = v6_6;
+    f.logs_each_reserved_region = v6_6;
+    f.overlap_check_sorts_by_node = v6_6;
+    f.memreserve_after_reserved_memory = v6_6;
+    f.cma_messages_name_node = v6_6;
+    f.cma_above_4g_before_highmem = v6_6;
+    f.arm_swiotlb_below_dma_limit = v6_6;
+    f.reserved_mem_own_prefix = v6_12;
+    f.nr_kernel_pages_at_free_area_init = v6_12;
+    f.numa_memblks = v6_12;
+    f.arm64_zone_dma_by_address = v6_12;
+    f.reserved_mem_reg_nodes_late = version >= KernelVersion{6, 12, 13};
+    return f;
+}
+
+}  // namespace dtmem::detail

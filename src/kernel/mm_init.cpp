@@ -1,0 +1,189 @@
+// mm/mm_init.c, mm/sparse.c, mm/percpu.c and the hash tables: zones and the zone block,
+// NUMA node data and sparse sections, nr_kernel_pages and start_kernel()'s allocations.
+#include <bit>
+
+#include "kernel/simulation.hpp"
+
+namespace dtmem::detail {
+
+// nr_kernel_pages, which sizes the boot-time hash tables. 6.12: calc_nr_kernel_pages()
+// counts free pages at free_area_init(); 6.1: free_area_init_core() adds each lowmem
+// zone's present pages less its memory map.
+void BootSimulation::count_kernel_pages() {
+    u64 page = profile_.page_size;
+    if (features_.nr_kernel_pages_at_free_area_init) {
+        // HighMem pages are not kernel pages (high_zone_low).
+        u64 high = prediction_.lowmem_end.value_or(~u64{0});
+        for (const auto& [start, end] : memblock_.free_ranges(0, high)) {
+            u64 first = align_up(start, page) / page, last = end / page;
+            if (first < last) nr_kernel_pages_ += last - first;
+        }
+        return;
+    }
+    for (const Zone& zone : prediction_.zones) {
+        if (!zone.range || zone.name == "HighMem") continue;
+        u64 spanned = zone.range->size / page, present = 0;
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            u64 start = std::max(r.base, zone.range->start), end = std::min(r.end(), zone.range->start + zone.range->size);
+            if (start < end) present += (end - start) / page;
+        }
+        u64 counted = spanned > present + (present >> 4) ? present : spanned;  // calc_memmap_size()
+        u64 memmap = align_up(counted * build("sizeof_struct_page"), page) / page;
+        if (present > memmap) nr_kernel_pages_ += present - memmap;
+    }
+}
+
+// Between dma_contiguous_reserve() and mem_init() (arm64, riscv): resources, then
+// start_kernel()'s allocations. Modelled where the profile measured them: the swiotlb
+// buffer of a small board goes below them.
+void BootSimulation::allocations_before_mem_init() {
+    if (!profile_.build.count("pcpu_unit_bytes")) {
+        prediction_.unmodelled.push_back("allocations between the default CMA area and swiotlb are not in this "
+                                         "profile; swiotlb assumes they fit above the CMA area");
+        return;
+    }
+    // request_standard_resources(): one array for every memory region.
+    memblock_.alloc(build("resource_bytes_per_memory_region") * memblock_.memory().size(), 64);
+    start_kernel_allocations();
+}
+
+// start_kernel(): the command line copies, the per-CPU first chunk, the dentry and
+// inode hash tables and (6.12 FLATMEM) the page_ext table.
+void BootSimulation::start_kernel_allocations() {
+    u64 page = profile_.page_size;
+    u64 cmdline = inputs_.bootargs.value_or(std::string(map_.chosen.bootargs.value_or(""))).size() + 1;
+    memblock_.alloc(cmdline, 64);  // saved_command_line
+    memblock_.alloc(cmdline, 64);  // static_command_line
+    // pcpu_embed_first_chunk(): two temporary pages, the units, the chunk's metadata.
+    auto info = memblock_.alloc(page, page);
+    auto areas = memblock_.alloc(page, 64);
+    memblock_.alloc(build("pcpu_unit_bytes") * possible_cpus(), page);
+    for (std::int64_t size : profile_.build_lists.at("pcpu_small_allocations")) memblock_.alloc(static_cast<u64>(size), 64);
+    if (info) memblock_.free(*info, page);
+    if (areas) memblock_.free(*areas, page);
+    // alloc_large_system_hash(): dentry (scale 13) and inode (scale 14) caches.
+    for (u64 scale : {13, 14}) {
+        if (u64 bytes = hash_table_bytes(scale)) memblock_.alloc(bytes, 64);
+    }
+    // page_ext_init_flatmem(): one entry per page the node spans.
+    if (u64 entry = optional_build("page_ext_bytes_per_page")) {
+        u64 order_bytes = profile_.page_size << 11;
+        u64 spanned = (align_up(memblock_.end_of_dram(), order_bytes) - align_down(memblock_.start_of_dram(), order_bytes)) / page;
+        memblock_.alloc(spanned * entry, page);
+    }
+}
+
+u64 BootSimulation::hash_table_bytes(u64 scale) const {
+    const u64 kBucket = pointer_bytes();  // struct hlist_bl_head is one pointer
+    u64 page = profile_.page_size;
+    int page_shift = __builtin_ctzll(page);
+    u64 entries = align_up(nr_kernel_pages_, kMiB / page) >> (scale - page_shift);
+    if (entries * kBucket < page) entries = page / kBucket;
+    entries = round_up_pow2(entries);
+    u64 most = std::min<u64>((nr_kernel_pages_ * page >> 4) / kBucket, 0x80000000ULL);
+    entries = std::min(entries, most);
+    return kBucket * std::bit_floor(entries);  // 1 << ilog2(); no table when no page is left
+}
+
+// Zone ends (exclusive) in kernel order; Device is always empty at boot. The kernel
+// keeps page frame numbers: an end is PFN_DOWN() of the byte limit.
+void BootSimulation::set_zones(const std::vector<std::pair<std::string, u64>>& ends) {
+    u64 start = memblock_.start_of_dram();
+    for (auto [zone, end] : ends) {
+        end = align_down(end, profile_.page_size);
+        Zone z{zone, std::nullopt};
+        if (end > start) {
+            z.range = Range{start, end - start};
+            start = end;
+        }
+        prediction_.zones.push_back(z);
+    }
+    if (profile_.zone_device) prediction_.zones.push_back({"Device", std::nullopt});
+}
+
+void BootSimulation::log_zone_block() {
+    log("Zone ranges:");
+    for (const Zone& zone : prediction_.zones) {
+        log(zone.range ? fmt::format("  {:<8} [mem {:#018x}-{:#018x}]", zone.name, zone.range->start, zone.range->last())
+                       : fmt::format("  {:<8} empty", zone.name));
+    }
+    log("Movable zone start for each node");
+    // find_zone_movable_pfns_for_nodes(): with movable_node, from the lowest hotpluggable
+    // range, rounded up to MAX_ORDER_NR_PAGES (4 MiB).
+    if (cmdline_.movable_node && !features_.numa_memblks && profile_.arch == Arch::Arm64) {
+        for (const detail::MemblockRegion& r : memblock_.memory()) {
+            if (!r.hotplug) continue;
+            prediction_.movable_start = align_up(r.base, 4 * kMiB);
+            log(fmt::format("  Node 0: {:#018x}", *prediction_.movable_start));
+            break;
+        }
+    }
+    log("Early memory node ranges");
+    u64 page = profile_.page_size;
+    for (const detail::MemblockRegion& r : memblock_.memory()) {
+        u64 start = align_up(r.base, page), end = align_down(r.end(), page);
+        if (end <= start) continue;
+        prediction_.memory_ranges.push_back(Range{start, end - start});
+        log(fmt::format("  node {:>3}: [mem {:#018x}-{:#018x}]", 0, start, end - 1));
+    }
+    log(fmt::format("Initmem setup node 0 [mem {:#018x}-{:#018x}]", align_up(memblock_.start_of_dram(), page),
+                    align_down(memblock_.end_of_dram(), page) - 1));
+}
+
+// How many `unit`-aligned blocks memory touches (NOMAP memory too when `with_nomap`).
+u64 BootSimulation::units_touched(u64 unit, bool with_nomap) const {
+    u64 count = 0, last = ~u64{0};
+    for (const detail::MemblockRegion& r : memblock_.memory()) {
+        if (r.nomap && !with_nomap) continue;
+        u64 first = r.base / unit, final = (r.end() - 1) / unit;
+        count += final - first + 1 - (first == last ? 1 : 0);
+        last = final;
+    }
+    return count;
+}
+
+bool BootSimulation::has_hotplug_memory() const {
+    return std::any_of(memblock_.memory().begin(), memblock_.memory().end(), [](const auto& r) { return r.hotplug; });
+}
+
+// arch_numa_init() with one faked node, NODE_DATA, then sparse_init().
+void BootSimulation::numa_and_sparse() {
+    u64 page = profile_.page_size;
+    if (features_.numa_memblks && has_hotplug_memory()) {
+        // mm/numa_memblks.c numa_memblks_init() clears every hotplug flag on DT systems.
+        memblock_.clear_hotplug();
+        if (cmdline_.movable_node) prediction_.notes.push_back("movable_node: this kernel clears the hotpluggable flag at NUMA init, so "
+                                    "there is no ZONE_MOVABLE and the hotpluggable bank receives NODE_DATA and "
+                                    "the memory map (it can never be offlined)");
+    }
+    if (!features_.numa_memblks) log("NUMA: No NUMA configuration found");
+    log(fmt::format("NUMA: Faking a node at [mem {}-{}]", pa(memblock_.start_of_dram()),
+                    pa(memblock_.end_of_dram() - 1)));
+    if (optional_build("numa_distance_bytes")) memblock_.alloc(build("numa_distance_bytes"), page);
+    u64 node_data_size = build("sizeof_pg_data_t");
+    auto node_data = memblock_.alloc(node_data_size, 64);
+    if (node_data) {
+        u64 last = *node_data + node_data_size - 1;
+        log(features_.numa_memblks ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data, last)
+                            : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data, last));
+    }
+    if (optional_build("bootmem_cpumask_bytes")) memblock_.alloc(build("bootmem_cpumask_bytes"), 64);
+    memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
+    u64 section = build("section_size_bytes");
+    u64 sections = units_touched(section, true);  // present sections, no-map memory included
+    memblock_.alloc_run(units_touched(16 * kGiB, true), build("sparse_index_bytes"), 64, memblock_.current_limit());
+    // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
+    u64 usemaps = build("usemap_bytes_per_section") * sections;
+    u64 goal = node_data ? align_down(*node_data, section) : 0;
+    if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
+    // sparse_buffer_init(): one block for every section's struct pages.
+    u64 memmap = build("memmap_bytes_per_section");
+    u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);
+    memblock_.alloc(memmap * sections, memmap, ram_base);
+    // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
+    u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
+    u64 tables = build("vmemmap_early_pages") + (span ? (span - 1) / (64 * kGiB) : 0);
+    memblock_.alloc_run(tables, page, page, memblock_.current_limit());  // all memory lies above ram_base
+}
+
+}  // namespace dtmem::detail
