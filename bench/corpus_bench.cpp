@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Throughput of load → memory map → kernel prediction over many DTBs in one process, the
 // way a batch run works. Not a test: prints numbers for the project notes. Trees without
 // RAM (most shipped DTBs: the bootloader fills it in) are predicted with 2 GiB at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # JSON output of a large tree: median wall time and largest peak RSS over N runs of
 # `dtmem map BIG.dtb --format json` (a benchmark, never a timed test).
 #   bench/json-big.sh BUILD_DIR [NODES] [RUNS]      e.g. bench/json-big.sh build 100000 5

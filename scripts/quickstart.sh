@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dtmem quick start on Debian 12: install what is missing, build, then either show the
 # map of an example board (demo) or run the whole test suite (test).
 #   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts

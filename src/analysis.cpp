@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/analysis.hpp"
 
 #include <fmt/format.h>

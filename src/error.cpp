@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/error.hpp"
 
 #include "dtmem/diagnostic.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rules_yaml.hpp"
 
 #include <algorithm>

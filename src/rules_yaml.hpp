@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading rules/lint.yaml. Shared by the library (tests) and the build step that compiles
 // the catalogue into the binary. Internal to the library.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Download and unpack one Debian kernel image package into a cache, reusing it if already there.
 #
 #   tools/debian-kernels.sh SUITE ARCH FLAVOUR [CACHE_DIR]

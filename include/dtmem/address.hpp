@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address translation as the kernel does it (drivers/of/address.c): cell counts with
 // inheritance, `reg` decoding, translation through `ranges` and `dma-ranges`, the PCI
 // and ISA bus conventions, DMA windows and the system-wide DMA limit.

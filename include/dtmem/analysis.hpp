@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One entry point for a whole analysis: load the tree (with overlays, firmware edits and
 // bootloader reservations), build its memory map, pick the kernel profile and predict the
 // boot. Front ends (map, lint, diff, suggest, check, HTML) only render an Analysis.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A diagnostic: a fact about the input that does not stop the analysis. Each has a stable
 // kebab-case id (tests, lint rules and editors key on it), a severity, the node it is
 // about (kNoNode for the whole input) and the property, whose DTS location the tree knows.

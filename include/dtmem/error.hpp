@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Errors that make an input unusable. Each names the input file and, when it is
 // about one node, the node path and (DTS input) the source location.
 #pragma once

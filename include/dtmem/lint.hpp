@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dtmem lint: rules over a whole analysis (the map and the boot prediction) that say what
 // is wrong with a board's memory, each finding tied to the node and property at fault.
 // The rules and their metadata are listed in rules/lint.yaml (see dtmem/rules.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loading a tree: DTB (file, stdin, /sys/firmware/fdt) or DTS (cpp + dtc, with a source
 // map), then overlays applied with libfdt.
 #pragma once

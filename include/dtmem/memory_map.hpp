@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The physical memory map: facts the device tree states, read the way the kernel reads
 // them (drivers/of/fdt.c, drivers/of/of_reserved_mem.c, drivers/of/address.c), before
 // any prediction of what a kernel does with them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a given kernel does with a board's memory at boot: the boot simulation's result.
 #pragma once
 

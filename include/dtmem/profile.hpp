@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A kernel profile: architecture, version and the configuration that decides where memory
 // goes at boot. Shipped profiles live in rules/profiles/*.yaml (raw CONFIG_ values plus
 // per-build numbers measured on real boots); a .config goes through the same derivation.

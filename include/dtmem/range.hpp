@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Physical address ranges and the overflow-checked arithmetic every stage uses.
 #pragma once
 

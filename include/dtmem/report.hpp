@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Output of the memory map: text for people, JSON for tools (docs/json-map.md).
 #pragma once
 

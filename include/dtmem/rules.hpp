@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The rule catalogue (rules/lint.yaml, compiled into dtmem): the metadata of every
 // diagnostic and lint rule, once. Diagnostics take their default severity from it; lint,
 // `dtmem rules`, `dtmem explain`, SARIF and docs/rules.md read the rest.

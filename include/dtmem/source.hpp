@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a node or property came from in DTS sources (from dtc's `-T -T` annotations).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An immutable, validated flattened device tree with fast navigation.
 //
 // The blob is checked with libfdt's fdt_check_full() before it is walked; after that

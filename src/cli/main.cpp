@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dtmem command line. Thin: parse options, call the library, print, choose the exit status.
 // One table for every command:
 //   0  clean (notes and warnings about the tree do not change it)

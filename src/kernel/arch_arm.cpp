@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 32-bit ARM: setup_arch() in its order (arch/arm/kernel/setup.c), lowmem and vmalloc
 // (arch/arm/mm/mmu.c), arm_memblock_init() and the machine reserve hooks (arch/arm/mm/init.c).
 #include <bit>

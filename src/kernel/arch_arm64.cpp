@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // arch/arm64: setup_arch() in its order (arch/arm64/kernel/setup.c), arm64_memblock_init()
 // and zone_sizes_init() (arch/arm64/mm/init.c), the early page tables (arch/arm64/mm/mmu.c).
 #include <bit>

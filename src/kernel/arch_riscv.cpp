@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // riscv64: setup_arch() in its order (arch/riscv/kernel/setup.c) and setup_bootmem(),
 // the early page tables (arch/riscv/mm/init.c).
 #include <bit>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The boot prediction's entry point: runs the simulation (src/kernel/simulation.hpp) for
 // the profile's architecture, marks what rests on defaulted inputs, and reads kernel logs.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // kernel/dma/contiguous.c and mm/cma.c: DT CMA pools (rmem_cma_setup()), the default area
 // (dma_contiguous_reserve(), cma_declare_contiguous_nid()) and activation (cma_activate_area()).
 #include "kernel/simulation.hpp"

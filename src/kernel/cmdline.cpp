@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "kernel/cmdline.hpp"
 
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The kernel command-line parameters that move memory (parse_early_param()). Internal.
 #pragma once
 

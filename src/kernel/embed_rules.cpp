@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Build step: compiles rules/profiles/*.yaml, rules/quirks/arm-machines.yaml and the rule
 // catalogue rules/lint.yaml into C++ (the definitions declared in embedded_rules.hpp and
 // dtmem/rules.hpp).
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
         std::vector<dtmem::KernelProfile> profiles;
         for (int i = 4; i < argc; ++i) profiles.push_back(dtmem::detail::parse_profile_yaml(read_text(argv[i]), argv[i]));
         std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-        std::string out = "// Generated from rules/ by dtmem-embed-rules at build time: do not edit.\n"
+        std::string out = "// SPDX-License-Identifier: MIT\n// Generated from rules/ by dtmem-embed-rules at build time: do not edit.\n"
                           "#include \"dtmem/rules.hpp\"\n#include \"kernel/embedded_rules.hpp\"\n\nnamespace dtmem::detail {\nnamespace {\n\n";
         for (std::size_t i = 0; i < profiles.size(); ++i) out += profile_function(profiles[i], i);
         out += "}  // namespace\n\nstd::span<const EmbeddedProfile> embedded_profiles() {\n"

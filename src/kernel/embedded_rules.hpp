@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shipped rules/ data compiled into the binary at build time (src/kernel/embed_rules.cpp
 // writes the definitions): no data files to find at run time, and no YAML to parse for a
 // shipped profile. Internal to the library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What changed between the kernel versions dtmem models, as named facts of a profile's
 // version: the simulation asks for a behaviour, never for a version number. Each flag says
 // where the kernel changed. Internal to the library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lib/sort.c sort(), reproduced exactly. Internal to the library.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mm/memblock.c, reduced to what placement depends on: region lists kept sorted and
 // merged as memblock_add_range()/memblock_merge_regions() keep them, the free-range walk
 // of for_each_free_mem_range[_reverse]() and memblock_find_in_range_node().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A model of the kernel's early allocator (mm/memblock.c): the memory and reserved lists,
 // NOMAP marking, and first-fit allocation top-down (default) or bottom-up.
 // Internal to the library.

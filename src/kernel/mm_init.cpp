@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mm/mm_init.c, mm/sparse.c, mm/percpu.c and the hash tables: zones and the zone block,
 // NUMA node data and sparse sections, nr_kernel_pages and start_kernel()'s allocations.
 #include <bit>

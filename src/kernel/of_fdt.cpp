@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // drivers/of/fdt.c: the memory nodes (early_init_dt_scan_memory(), early_init_dt_add_memory_arch())
 // and the size of the unflattened tree (unflatten_device_tree()).
 #include <bit>

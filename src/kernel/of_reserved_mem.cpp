@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // drivers/of/of_reserved_mem.c: /memreserve/, static and dynamic /reserved-memory regions, their
 // handlers and the "OF: reserved mem:" lines, per version.
 #include "kernel/simulation.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/profile.hpp"
 
 #include <strings.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "kernel/profile_yaml.hpp"
 
 #include <charconv>

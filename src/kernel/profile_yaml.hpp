@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading the YAML forms of rules/: a kernel profile (rules/profiles/*.yaml, or a user's
 // own with --profile-file). Shared by the library and the build step that compiles the
 // shipped profiles into the binary. Internal to the library.

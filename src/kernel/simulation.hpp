@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The boot simulation's state and its steps, shared by the files that mirror the kernel's
 // subsystems: of_fdt.cpp (memory nodes, the unflattened tree), of_reserved_mem.cpp,
 // cma.cpp, swiotlb.cpp, mm_init.cpp (zones, sparse, per-CPU, hashes) and one file per

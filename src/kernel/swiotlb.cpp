@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // kernel/dma/swiotlb.c swiotlb_init_remap(): the bounce buffer.
 #include "kernel/simulation.hpp"
 

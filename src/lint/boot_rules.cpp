@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Rules from the boot prediction: every failure or adjustment the predicted kernel prints
 // becomes a finding, in the kernel's own words and order (the prediction's log is the
 // kernel's log: tests/kernel-cases holds the real boots it agrees with).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Rules whose findings are the map's diagnostics: what the tree gets wrong node by node,
 // found while the map is read the way the kernel reads it (src/map, src/translate).
 #include "lint/registry.hpp"

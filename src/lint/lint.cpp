@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lint engine: runs every registered rule over an analysis, then applies the user's
 // rule levels and suppressions, and orders the findings.
 #include "dtmem/lint.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reservations, RAM, MMIO and the initrd against each other. Every comparison is a sweep
 // over start-sorted lists, so the work is bounded by the regions and the pairs found.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // /reserved-memory pools: their flags against their compatible and the kernel build, and
 // the devices that use them.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lint rule registry: each rule is a check function over the analysis, registered by
 // id (its metadata is in rules/lint.yaml). Internal to the library.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/load.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "load/process.hpp"
 
 #include <fcntl.h>

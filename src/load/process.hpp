@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Running helper programs (cpp, dtc) with their output in files of a private temporary
 // directory. Internal to the library.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "load/source_map.hpp"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Parses dtc's annotated DTS output (`dtc -O dts -T -T`): every node and property line
 // carries a trailing comment "/* file:line:col-line:col, … */". Internal to the library.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/memory_map.hpp"
 
 #include <algorithm>

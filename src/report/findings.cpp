@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Lint findings for people (text with the source line and a caret), for editors and CI logs
 // (gcc style) and for tools (JSON, docs/lint-json.md).
 #include <fstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Mirrors drivers/of/address.c (v6.12): of_match_bus(), of_bus_*_map/translate,
 // __of_translate_address(), of_translate_one(), of_pci_range_parser_one(),
 // of_dma_get_range() and of_dma_get_max_cpu_address(). What the kernel tolerates

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dtmem/range.hpp"
 
 #include <cctype>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The command line as users meet it: exit statuses, error lines, stdin, formats, overlays.
 # Usage: tests/cli/cli-test.sh DTMEM_BINARY
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Run dtmem over the real DTBs that Debian bookworm ships (arm64 "arm64", armhf "armmp" and
 # "armmp-lpae" kernel packages, fetched with tools/debian-kernels.sh).
 #

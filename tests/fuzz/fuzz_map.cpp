@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: bytes as a DTB through the whole pipeline, load → map → a prediction
 // for every shipped kernel → text and JSON. A dtmem::Error (an unusable blob, a profile
 // that cannot predict) is an expected outcome; anything else is a bug: another exception,

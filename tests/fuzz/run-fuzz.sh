@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the libFuzzer harness for a bounded time on the committed corpus (tests/fuzz/corpus),
 # with the FDT dictionary. A crash, sanitizer report, slow input or memory blow-up fails the
 # run and leaves the reproducer in the printed path.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cmake --install into a temporary prefix, move the prefix elsewhere, and run the installed
 # dtmem there, in an empty environment, on a recorded boot: it must print what the kernel
 # printed (the shipped profiles are inside the binary).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The single entry point: an Analysis owns its tree, so two can live side by side and move.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Golden tests on boards/: each boards/NAME/expect/*.json was computed by hand from the
 // DTS (boards/NAME/NOTES.md shows the arithmetic). dtmem's JSON must contain every value
 // written there; the same board compiled to a DTB must give the same map; and the text

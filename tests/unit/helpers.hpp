@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helpers: compile DTS text through the real loader (cpp + dtc), run the map.
 #pragma once
 

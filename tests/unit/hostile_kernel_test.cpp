@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hostile trees that once crashed or hung the boot simulation: each now ends with the
 // kernel's own outcome (from its source), in time bounded by regions, not bytes.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Recorded boots: tests/kernel-cases/NAME/ holds a DTS, the QEMU set-up (case.yaml) and
 // what real Debian kernels printed (KERNEL_ID.log, recorded by tools/kernel-oracle). The
 // prediction's memory lines must equal the recorded ones, line for line.

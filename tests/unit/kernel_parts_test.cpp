@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pieces the boot simulation is built from, against the kernel's own behaviour.
 #include <doctest/doctest.h>
 

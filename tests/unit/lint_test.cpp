@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every lint rule fires on its case and stays quiet on the case next to it (tests/lint),
 // from DTS and from the DTB dtc makes of it; the registry and the catalogue agree.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shipped profiles compiled into the binary are the rules/profiles/*.yaml files, and a
 // user's own profile file goes through the same reader.
 #include <doctest/doctest.h>

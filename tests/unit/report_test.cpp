@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What reaches a terminal from a tree's strings.
 #include <doctest/doctest.h>
 

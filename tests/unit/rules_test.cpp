@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The rule catalogue (rules/lint.yaml) against the code that uses it.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # record.sh CASE_DIR [KERNEL_ID ...]
 #
 # Boot real Debian kernels under QEMU with the device tree of one case and keep
