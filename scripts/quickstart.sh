@@ -17,6 +17,8 @@ build=${DTMEM_BUILD_DIR:-$top/build}
 
 packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-dev doctest-dev
           nlohmann-json3-dev libfmt-dev device-tree-compiler cpp xz-utils)
+# The SARIF test validates against the OASIS schema.
+[ "$mode" = test ] && packages+=(python3 python3-jsonschema)
 # The fuzzer is built with clang and its libFuzzer runtime.
 [ "$mode" = test ] && packages+=(clang libclang-rt-14-dev)
 missing=()

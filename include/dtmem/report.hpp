@@ -37,6 +37,14 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
 void write_findings_gcc(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
 void write_findings_text(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings, bool color);
 void write_findings_json(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
+// GitHub workflow commands (::error file=…,line=…,col=…,title=…::message).
+void write_findings_github(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
+
+// SARIF 2.1.0: each input's results (JSON objects, comma-separated), then one document
+// for all of them with the rule descriptors of the catalogue. Paths are relative to the
+// working directory (%SRCROOT%).
+std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings);
+void write_sarif(std::ostream& out, const std::vector<std::string>& results);
 
 // Text from a tree (a model string, a node name) made safe for a terminal: control
 // characters, C1 controls and bytes that are not UTF-8 become \xNN; newlines and tabs stay, and so

@@ -232,8 +232,14 @@ LintResult lint_one(const LintCommand& command, const dtmem::LintOptions& option
     std::vector<dtmem::Finding> findings = dtmem::lint(analysis, options);
     for (const dtmem::Finding& f : findings) ++result.counts[static_cast<int>(f.severity)];
     std::ostringstream out;
+    if (command.format == "sarif") {
+        result.output = dtmem::sarif_results(analysis, findings);
+        return result;
+    }
     if (command.format == "json") {
         dtmem::write_findings_json(out, analysis, findings);
+    } else if (command.format == "github") {
+        dtmem::write_findings_github(out, analysis, findings);
     } else if (command.format == "gcc") {
         dtmem::write_findings_gcc(out, analysis, findings);
     } else {
@@ -279,6 +285,7 @@ int run_lint(const LintCommand& command) {
     int unreadable = 0;
     bool json = command.format == "json";
     bool first = true;
+    std::vector<std::string> sarif;
     if (json) std::cout << "{\"files\": [";
     for (std::size_t i = 0; i < results.size(); ++i) {
         const LintResult& r = results[i];
@@ -288,6 +295,10 @@ int run_lint(const LintCommand& command) {
             continue;
         }
         for (int s = 0; s < 3; ++s) totals[s] += r.counts[s];
+        if (command.format == "sarif") {
+            sarif.push_back(r.output);
+            continue;
+        }
         if (json) std::cout << (first ? "\n" : ",\n");
         first = false;
         std::cout << r.output;
@@ -302,6 +313,9 @@ int run_lint(const LintCommand& command) {
         std::cout << fmt::format("\n], \"summary\": {{\"files\": {}, \"errors\": {}, \"warnings\": {}, \"notes\": {}, "
                                  "\"unreadable\": {}}}}}\n",
                                  files.size(), totals[2], totals[1], totals[0], unreadable);
+    } else if (command.format == "sarif") {
+        dtmem::write_sarif(std::cout, sarif);
+        std::cerr << summary << '\n';
     } else if (command.format == "text" || files.size() > 1) {
         std::cerr << summary << '\n';
     }
@@ -347,8 +361,10 @@ int main(int argc, char** argv) {
     LintCommand lint;
     CLI::App* lint_app = app.add_subcommand("lint", "Report what is wrong with the memory of one or more device trees");
     lint_app->add_option("files", lint.files, "DTB or DTS files, directories (searched for them), or -")->required();
-    lint_app->add_option("--format", lint.format, "Output format: text, gcc, json")
-        ->check(CLI::IsMember({"text", "gcc", "json"}))
+    lint_app->add_option("--format", lint.format,
+                         "Output format: text (people), gcc (editors, CI logs), json, sarif (code scanning), "
+                         "github (workflow annotations)")
+        ->check(CLI::IsMember({"text", "gcc", "json", "sarif", "github"}))
         ->capture_default_str();
     lint_app->add_option("--fail-on", lint.fail_on, "Exit 1 when a finding is at or above: error, warning, note")
         ->check(CLI::IsMember({"error", "warning", "note", "info"}))

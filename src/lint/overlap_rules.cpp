@@ -79,10 +79,19 @@ void overlapping_pairs(const std::vector<A>& first, const std::vector<B>& second
 
 // drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
 // /memreserve/ entries and every reg entry join them here.
+// A hostile tree can make every pair of thousands of /memreserve/ entries overlap: the
+// pairs past this many are counted, not listed.
+constexpr std::size_t kMaxOverlapPairs = 100;
+
 void reserved_overlap(const Analysis& analysis, Findings& out) {
     std::vector<Reservation> all = reservations(analysis);
+    std::size_t unlisted = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
         for (std::size_t j = i + 1; j < all.size() && all[j].range.start <= all[i].range.last(); ++j) {
+            if (out.all().size() >= kMaxOverlapPairs) {
+                ++unlisted;
+                continue;
+            }
             const Reservation& a = all[i];
             const Reservation& b = all[j];
             const Reservation& subject = b.node != kNoNode ? b : a;
@@ -95,6 +104,7 @@ void reserved_overlap(const Analysis& analysis, Findings& out) {
             if (other.node != kNoNode) f.related.push_back({other.node, other.property, "the other region is defined here"});
         }
     }
+    if (unlisted > 0) out.add(kNoNode, fmt::format("{} more overlapping pairs of reservations are not listed", unlisted));
 }
 
 // The parts of `range` outside every RAM bank.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Lint findings for people (text with the source line and a caret), for editors and CI logs
 // (gcc style) and for tools (JSON, docs/lint-json.md).
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dtmem/report.hpp"
+#include "dtmem/rules.hpp"
 
 namespace dtmem {
 namespace {
@@ -123,6 +126,122 @@ void write_findings_json(std::ostream& out, const Analysis& analysis, const std:
     Json document = {{"file", analysis.file}, {"findings", list}};
     // Strings from the tree need not be UTF-8: invalid bytes become U+FFFD.
     out << document.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// A path as SARIF and GitHub want it: relative to the working directory (the repository
+// root in CI) when it lies below it.
+std::string repository_path(const std::string& file) {
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(file, error);
+    std::filesystem::path relative = std::filesystem::relative(absolute, std::filesystem::current_path(error), error);
+    std::string text = relative.generic_string();
+    return error || text.empty() || text.starts_with("..") ? file : text;
+}
+
+std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings) {
+    using Json = nlohmann::ordered_json;
+    const Tree& tree = analysis.tree();
+    auto physical = [&](NodeId node, const std::string& property) {
+        Json location = {{"artifactLocation", {{"uri", repository_path(analysis.file)}, {"uriBaseId", "%SRCROOT%"}}}};
+        if (node != kNoNode) {
+            if (auto at = property.empty() ? tree.location(node) : tree.location(node, property)) {
+                location["artifactLocation"]["uri"] = repository_path(at->file);
+                location["region"] = {{"startLine", at->line}, {"startColumn", at->column}};
+            }
+        }
+        return location;
+    };
+    std::span<const RuleInfo> rules = rule_catalogue();
+    Json results = Json::array();
+    for (const Finding& f : findings) {
+        std::string node = f.node == kNoNode ? "/" : tree.path(f.node);
+        Json location = {{"physicalLocation", physical(f.node, f.property)},
+                         {"logicalLocations", Json::array({{{"fullyQualifiedName", node}, {"kind", "object"}}})}};
+        Json related = Json::array();
+        for (std::size_t i = 0; i < f.related.size(); ++i) {
+            const RelatedLocation& r = f.related[i];
+            related.push_back({{"id", i + 1},
+                               {"physicalLocation", physical(r.node, r.property)},
+                               {"message", {{"text", (r.node == kNoNode ? "" : tree.path(r.node) + ": ") + r.message}}}});
+        }
+        auto rule = std::lower_bound(rules.begin(), rules.end(), f.rule,
+                                     [](const RuleInfo& info, const std::string& id) { return info.id < id; });
+        Json result = {{"ruleId", f.rule},
+                       {"ruleIndex", rule - rules.begin()},
+                       {"level", severity_name(f.severity)},
+                       {"message", {{"text", (f.node == kNoNode ? "" : node + ": ") + f.message}}},
+                       {"locations", Json::array({location})},
+                       {"partialFingerprints", {{"dtmemRuleNode/v1", f.rule + ":" + node}}}};
+        if (!related.empty()) result["relatedLocations"] = related;
+        results.push_back(std::move(result));
+    }
+    std::string text;
+    for (const Json& result : results) {
+        if (!text.empty()) text += ",\n";
+        text += result.dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    return text;
+}
+
+void write_sarif(std::ostream& out, const std::vector<std::string>& results) {
+    using Json = nlohmann::ordered_json;
+    Json descriptors = Json::array();
+    for (const RuleInfo& rule : rule_catalogue()) {
+        std::string help = fmt::format("{}\n\nWhy: {}\n\nFix: {}\n\nKernel: {}", rule.summary, rule.rationale, rule.fix,
+                                       rule.kernel);
+        descriptors.push_back({{"id", rule.id},
+                               {"name", rule.id},
+                               {"shortDescription", {{"text", rule.summary}}},
+                               {"fullDescription", {{"text", rule.rationale}}},
+                               {"help", {{"text", help}, {"markdown", fmt::format("**{}**\n\n{}\n\n**Fix:** {}\n\n**Kernel:** `{}`",
+                                                                                 rule.summary, rule.rationale, rule.fix, rule.kernel)}}},
+                               {"defaultConfiguration", {{"level", severity_name(rule.severity)}}}});
+    }
+    Json driver = {{"name", "dtmem"},
+                   {"version", DTMEM_VERSION},
+                   {"rules", descriptors}};
+    // The results are already JSON: the document is written around them.
+    std::string head = Json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"}, {"version", "2.1.0"}}.dump();
+    head.pop_back();  // the closing brace: "runs" follows
+    out << head << ",\"runs\":[{\"tool\":{\"driver\":" << driver.dump() << "},\"originalUriBaseIds\":{\"%SRCROOT%\":{\"uri\":\"file://"
+        << std::filesystem::current_path().generic_string() << "/\"}},\"results\":[";
+    bool first = true;
+    for (const std::string& result : results) {
+        if (result.empty()) continue;
+        out << (first ? "\n" : ",\n") << result;
+        first = false;
+    }
+    out << "]}]}\n";
+}
+
+void write_findings_github(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings) {
+    static constexpr const char* kCommands[] = {"notice", "warning", "error"};
+    // Workflow commands take the message up to the end of the line; %, CR and LF are escaped.
+    auto escape = [](std::string text, bool property) {
+        std::string out;
+        for (char c : text) {
+            if (c == '%') out += "%25";
+            else if (c == '\r') out += "%0D";
+            else if (c == '\n') out += "%0A";
+            else if (property && c == ':') out += "%3A";
+            else if (property && c == ',') out += "%2C";
+            else out += c;
+        }
+        return out;
+    };
+    const Tree& tree = analysis.tree();
+    for (const Finding& f : findings) {
+        std::string file = analysis.file, position;
+        if (f.node != kNoNode) {
+            if (auto at = f.property.empty() ? tree.location(f.node) : tree.location(f.node, f.property)) {
+                file = at->file;
+                position = fmt::format(",line={},col={}", at->line, at->column);
+            }
+        }
+        out << fmt::format("::{} file={}{},title={}::{}\n", kCommands[static_cast<int>(f.severity)],
+                           escape(repository_path(file), true), position, escape("dtmem " + f.rule, true),
+                           escape(subject(analysis, f.node) + f.message, false));
+    }
 }
 
 }  // namespace dtmem

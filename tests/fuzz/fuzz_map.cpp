@@ -50,6 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } catch (const dtmem::Error&) {
             continue;  // a profile without measured build numbers, a tree this kernel cannot boot
         }
+        sink.str({});  // each profile's output on its own: a sink growing for all of them costs quadratic copies
         dtmem::write_prediction_text(sink, tree, analysis.map, *analysis.prediction, false);
         dtmem::write_map_json(sink, tree, analysis.map, input, &*analysis.prediction);
         lint_and_report(analysis, sink);
