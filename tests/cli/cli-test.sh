@@ -167,5 +167,40 @@ printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@
 expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
 check pmem-note -- grep -q 'note: /pmem@100000000 (0x100000000-0x13fffffff) is persistent memory' "$work/out"
 
+# --- lint: exit statuses, fail levels, formats, batch, rules and explain
+cases=$top/tests/lint
+expect lint-clean 0 "1 file: 0 errors, 0 warnings, 0 notes" -- "$dtmem" lint "$cases/reserved-overlap/quiet.dts"
+expect lint-warning-passes 0 "1 warning" -- "$dtmem" lint "$cases/reserved-overlap/fires.dts"
+expect lint-fail-on-warning 1 "" -- "$dtmem" lint --fail-on warning "$cases/reserved-overlap/fires.dts"
+expect lint-error-fails 1 "" -- "$dtmem" lint "$cases/boot-panic/fires.dts"
+check lint-panic-line -- grep -q 'arm-6.12 prints "Kernel panic - not syncing: Failed to allocate .* for node 0 memory map" \[boot-panic\]' "$work/out"
+expect lint-exit-zero 0 "" -- "$dtmem" lint --exit-zero "$cases/boot-panic/fires.dts"
+expect lint-disable 0 "" -- "$dtmem" lint --disable boot-panic --disable cmdline-adjusted "$cases/boot-panic/fires.dts"
+expect lint-severity 1 "" -- "$dtmem" lint --severity reserved-overlap=error "$cases/reserved-overlap/fires.dts"
+expect lint-unknown-rule 2 "--disable no-such-rule: no such rule" -- "$dtmem" lint --disable no-such-rule "$cases/boot-panic/fires.dts"
+expect lint-gcc 0 "" -- "$dtmem" lint --format gcc "$cases/reserved-overlap/fires.dts"
+check lint-gcc-line -- grep -qE '^.*reserved-overlap/fires.dts:6:16: warning: /reserved-memory/b@50100000: .* \[reserved-overlap\]$' "$work/out"
+check lint-gcc-related -- grep -qE '^.*reserved-overlap/fires.dts:5:16: note: /reserved-memory/a@50000000: the other region is defined here$' "$work/out"
+expect lint-text-caret 0 "" -- "$dtmem" lint --color never "$cases/reserved-overlap/fires.dts"
+check lint-text-source -- grep -qE '^    \^$|^    [[:space:]]+\^$' "$work/out"
+dtc -q -I dts -O dtb -o "$work/overlap.dtb" <(cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$cases" "$cases/reserved-overlap/fires.dts" 2>/dev/null)
+expect lint-dtb 0 "" -- "$dtmem" lint --format gcc "$work/overlap.dtb"
+check lint-dtb-line -- grep -qE "^$work/overlap.dtb: warning: /reserved-memory/b@50100000: .*\[reserved-overlap\]" "$work/out"
+expect lint-batch 2 "4 files: 1 error, 1 warning, .*; 1 could not be read" -- "$dtmem" lint --format gcc "$cases/boot-panic/quiet.dts" "$cases/reserved-overlap/fires.dts" "$work/missing.dtb" "$cases/dynamic-alloc-fails/fires.dts"
+expect lint-bad-blob 2 "truncated.dtb: error: truncated device tree blob" -- "$dtmem" lint "$work/truncated.dtb"
+expect lint-directory 1 "" -- "$dtmem" lint --format gcc -j 2 "$cases/boot-panic"
+check lint-directory-order -- sh -c "grep -q 'boot-panic/fires.dts' '$work/out' && ! grep -q 'boot-panic/quiet.dts:' '$work/out'"
+expect lint-json 0 "" -- "$dtmem" lint --format json "$cases/reserved-overlap/fires.dts" "$cases/memory-missing/fires.dts"
+check lint-json-valid -- python3 -c "import json,sys; d=json.load(open('$work/out')); assert d['summary']['warnings'] == 1 and len(d['files']) == 2"
+expect lint-github 0 "" -- "$dtmem" lint --format github "$cases/reserved-overlap/fires.dts"
+check lint-github-line -- grep -qE '^::warning file=.*reserved-overlap/fires.dts,line=6,col=16,title=dtmem reserved-overlap::' "$work/out"
+expect rules 0 "" -- "$dtmem" rules
+check rules-count -- sh -c "[ \$(wc -l <'$work/out') -eq \$(grep -c '^- id:' '$top/rules/lint.yaml') ]"
+expect rules-markdown 0 "" -- "$dtmem" rules --markdown
+check rules-doc-current -- cmp -s "$work/out" "$top/docs/rules.md"
+expect explain 0 "" -- "$dtmem" explain cma-above-dma-limit
+check explain-kernel -- grep -q '^Kernel: kernel/dma/contiguous.c dma_alloc_contiguous()' "$work/out"
+expect explain-unknown 2 "no-such-rule: no such rule" -- "$dtmem" explain no-such-rule
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
