@@ -62,6 +62,29 @@ void dynamic_alloc_fails(const Analysis& analysis, Findings& out) {
     lines_with(analysis, out, {"failed to allocate memory for node '"});
 }
 
+// A static region that fails because it overlaps the kernel image at a load address dtmem
+// assumed (no --load kernel=) fails only on that assumption: a warning that says so.
+void mark_default_kernel_overlap(const Analysis& analysis, Finding& finding) {
+    const Prediction& prediction = *analysis.prediction;
+    bool assumed = std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
+                               [](const std::string& a) { return a.starts_with("kernel loaded at"); });
+    const BootInputs& used = prediction.inputs_used;
+    if (!assumed || finding.node == kNoNode || !used.kernel_address || !analysis.map.reserved_memory) return;
+    auto image = make_range(*used.kernel_address, std::max<u64>(used.kernel_image_size.value_or(1), 1));
+    for (const ReservedRegion& region : analysis.map.reserved_memory->regions) {
+        if (region.node != finding.node) continue;
+        for (const AddressSize& entry : region.reg) {
+            auto range = make_range(entry.address, entry.size);
+            if (!range || !image || !range->overlaps(*image)) continue;
+            finding.severity = std::min(finding.severity, Severity::Warning);
+            finding.message += fmt::format("; it overlaps the kernel image at the assumed load address {}: give "
+                                           "--load kernel=ADDR for where the boot loader puts it",
+                                           hex(*used.kernel_address));
+            return;
+        }
+    }
+}
+
 // A static region memblock cannot reserve (early_init_dt_reserve_memory()), or one no
 // handler accepts (__reserved_mem_init_node(): "compatible matching fail"), with the
 // handler's reason from the line before it.
@@ -76,7 +99,8 @@ void reservation_fails(const Analysis& analysis, Findings& out) {
             message += fmt::format(" after \"{}\"", log[i - 1]);
         }
         NodeId node = region_named(analysis, line);
-        out.add(node, message, node == kNoNode ? "" : "reg");
+        Finding& finding = out.add(node, message, node == kNoNode ? "" : "reg");
+        mark_default_kernel_overlap(analysis, finding);
     }
 }
 
@@ -114,7 +138,11 @@ void swiotlb_alloc_fails(const Analysis& analysis, Findings& out) {
 // (swiotlb_adjust_size()), cma= overriding the tree (rmem_cma_setup()).
 void cmdline_adjusted(const Analysis& analysis, Findings& out) {
     lines_with(analysis, out, {"vmalloc area is too big, limiting to", "vmalloc area is too small, limiting to",
-                               "Memory limited to", "SWIOTLB bounce buffer size roundup", "using cmdline CMA params instead"});
+                               "Memory limited to", "using cmdline CMA params instead"});
+    // The kernel rounds its own default size too; only a given swiotlb= is adjusted.
+    const std::optional<std::string>& given = analysis.prediction ? analysis.prediction->inputs_used.bootargs : std::nullopt;
+    std::string bootargs = given ? *given : std::string(analysis.map.chosen.bootargs.value_or(""));
+    if (has(bootargs, "swiotlb=")) lines_with(analysis, out, {"SWIOTLB bounce buffer size roundup"});
 }
 
 // RAM the kernel does not use: outside what it can address or map (early_init_dt_add_memory_arch(),

@@ -167,8 +167,29 @@ sed '/^$/q' "$report"
 ((inerr == 0)) || { head -n 5 "$work/exit2"; ((inerr <= 5)) || echo "... ($inerr in all)"; echo; }
 ((corrupt && bad)) && echo "failing inputs kept in $keep"
 echo "report: $report"
+# --- lint: the whole corpus in one process (plain mode). No input may fail to be read or
+# crash it; the findings per rule and the error-level findings go into the report.
+lint_failed=0
+if ((!corrupt)); then
+  mapfile -t lint_inputs <"$work/inputs"
+  lint_start=$(date +%s%N)
+  lint_rc=0
+  "$bin" lint --format gcc --exit-zero "${lint_inputs[@]}" >"$work/lint" 2>"$work/lint.err" || lint_rc=$?
+  lint_ms=$((($(date +%s%N) - lint_start) / 1000000))
+  lint_wall=$((lint_ms / 1000)).$(printf '%03d' $((lint_ms % 1000)))
+  {
+    echo; echo "lint: one process over $n DTBs in ${lint_wall}s, exit $lint_rc: $(tail -n 1 "$work/lint.err")"
+    echo "findings per rule:"
+    grep -oE '\[[a-z0-9-]+\]$' "$work/lint" | sort | uniq -c | sort -rn | sed 's/^/  /'
+    echo "error-level findings:"
+    grep ': error: ' "$work/lint" | sed 's/^/  /'
+  } >>"$report"
+  sed -n '/^lint: /,/^error-level/p' "$report" | head -n 40
+  ((lint_rc == 0)) || lint_failed=1
+fi
+
 # Pinned: every shipped board maps (exit 0); a corrupted copy may be refused (exit 2), with
-# exactly one error line naming the file.
-if ((corrupt)); then failed=$((bad + odd)); else failed=$((bad + inerr)); fi
+# exactly one error line naming the file. Lint reads every shipped board.
+if ((corrupt)); then failed=$((bad + odd)); else failed=$((bad + inerr + lint_failed)); fi
 echo "corpus: $((n - failed)) passed, $failed failed"
 ((failed == 0))

@@ -177,7 +177,7 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
         {"cma-reserve-fails", {"cma: Failed to reserve"}},
         {"cma-activation-fails", {"could not be activated"}},
         {"swiotlb-alloc-fails", {"swiotlb_memblock_alloc: Failed to allocate"}},
-        {"cmdline-adjusted", {"limiting to", "Memory limited to", "roundup to", "using cmdline CMA params instead"}},
+        {"cmdline-adjusted", {"limiting to", "Memory limited to", "using cmdline CMA params instead"}},
         {"memory-ignored", {"Ignoring memory", "Ignoring RAM", "Truncating memory", "HIGHMEM enabled kernel"}},
     };
     std::map<std::string, std::pair<int, int>> fired_quiet;  // per rule: boots where it fired, stayed quiet
@@ -202,6 +202,16 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
                         return line.find(t) != std::string::npos;
                     });
                 });
+                // swiotlb= given on the command line and rounded ("roundup to"); the kernel
+                // also rounds its own default size, which is no adjustment of an argument.
+                bool swiotlb_given = std::any_of(recorded.begin(), recorded.end(), [](const std::string& line) {
+                    return line.find("Kernel command line:") != std::string::npos && line.find("swiotlb=") != std::string::npos;
+                });
+                if (rule == "cmdline-adjusted" && swiotlb_given) {
+                    printed |= std::any_of(recorded.begin(), recorded.end(), [](const std::string& line) {
+                        return line.find("SWIOTLB bounce buffer size roundup") != std::string::npos;
+                    });
+                }
                 bool fired = std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.rule == rule; });
                 if (died_elsewhere && fired && !printed) continue;  // compared only up to the BUG
                 CAPTURE(rule);
