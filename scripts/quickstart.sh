@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # dtmem quick start on Debian 12: install what is missing, build, then either show the
 # map of an example board (demo) or run the whole test suite (test).
-#   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts
+#   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts,
+#                                 # then dtmem lint boards/armhf-vmalloc-panic/board.dts
 #   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus),
 #                                 # then the suite again under ASan/UBSan, then the fuzzer for 2 minutes
 set -euo pipefail
@@ -45,7 +46,11 @@ cmake --build "$build" -j "$(nproc)"
 
 if [ "$mode" = demo ]; then
   cd "$top/boards/arm64-8g-two-banks"
-  exec "$build/dtmem" map board.dts
+  "$build/dtmem" map board.dts
+  # A board with a mistake: lint says what the kernel will do with it (--exit-zero: this is a demo).
+  cd "$top/boards/armhf-vmalloc-panic"
+  printf '\n$ dtmem lint board.dts\n'
+  exec "$build/dtmem" lint --exit-zero board.dts
 fi
 stage() { printf '\n=== %s\n' "$*"; }
 stage "tests (unit, CLI, install, boards, recorded boots, DTB corpus)"

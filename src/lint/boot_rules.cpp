@@ -192,11 +192,13 @@ void cma_above_dma_limit(const Analysis& analysis, Findings& out) {
         }
         for (const auto& [window, devices] : short_windows) {
             Finding& f = out.add(window,
-                                 fmt::format("the default CMA area {}-{} lies {} above what {} device{} below this bus "
-                                             "reach{} (up to {}): their CMA allocations fail",
+                                 fmt::format("the default CMA area {}-{} lies {} above what {} reach{} (up to {}): {} "
+                                             "CMA allocations fail",
                                              hex(cma.start), hex(cma.last()), cma.start > reach[window] ? "wholly" : "partly",
-                                             devices.size(), devices.size() == 1 ? "" : "s",
-                                             devices.size() == 1 ? "es" : "", hex(reach[window])),
+                                             devices.size() == 1 ? "the device below this bus"
+                                                                 : fmt::format("the {} devices below this bus", devices.size()),
+                                             devices.size() == 1 ? "es" : "", hex(reach[window]),
+                                             devices.size() == 1 ? "its" : "their"),
                                  "dma-ranges");
             f.ranges = {cma};
             f.related.push_back({devices.front(), "", "for example this device"});

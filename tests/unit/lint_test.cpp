@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "dtmem/lint.hpp"
 #include "dtmem/rules.hpp"
@@ -101,4 +102,37 @@ TEST_CASE("lint options: a disabled rule is silent, a severity is overridden, a 
     LintOptions accepted;
     accepted.suppressions.push_back({"reserved-overlap", "/reserved-memory/b@50100000", "firmware shares it by design"});
     CHECK(count(lint(analysis, accepted), "reserved-overlap") == 0);
+}
+
+TEST_CASE("example boards: the findings written by hand in boards/*/expect/lint.txt, from DTS and DTB") {
+    int boards = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(DTMEM_SOURCE_DIR) / "boards")) {
+        fs::path expected_file = entry.path() / "expect" / "lint.txt";
+        if (!fs::exists(expected_file)) continue;
+        ++boards;
+        std::set<std::pair<std::string, std::string>> expected;
+        std::ifstream in(expected_file);
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty() || line[0] == '#') continue;
+            std::istringstream words(line);
+            std::string rule, node;
+            words >> rule >> node;
+            expected.insert({rule, node == "-" ? "" : node});
+        }
+        Request request;
+        request.input = (entry.path() / "board.dts").string();
+        Analysis dts = analyze(request);
+        test::TempFile blob(std::string(dts.tree().blob().begin(), dts.tree().blob().end()), "board.dtb");
+        request.input = blob.path();
+        Analysis dtb = analyze(request);
+        for (const Analysis* analysis : {&dts, &dtb}) {
+            std::set<std::pair<std::string, std::string>> found;
+            for (const Finding& f : lint(*analysis)) {
+                found.insert({f.rule, f.node == kNoNode ? "" : analysis->tree().path(f.node)});
+            }
+            CAPTURE(entry.path().filename().string());
+            CHECK(found == expected);
+        }
+    }
+    CHECK(boards >= 2);
 }
