@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -21,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "dtmem/analysis.hpp"
+#include "dtmem/config.hpp"
 #include "dtmem/error.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
@@ -51,10 +53,11 @@ struct InputOptions {
 };
 
 void add_input_options(CLI::App* app, InputOptions& in) {
-    app->add_option("-I,--include", in.include_dirs, "Include directory for cpp and dtc (DTS input)");
-    app->add_option("--overlay", in.overlays, "Apply this overlay (.dtbo or overlay DTS) first; repeatable");
+    app->add_option("-I,--include", in.include_dirs, "Include directory for cpp and dtc (DTS input)")->allow_extra_args(false);
+    app->add_option("--overlay", in.overlays, "Apply this overlay (.dtbo or overlay DTS) first; repeatable")->allow_extra_args(false);
     app->add_option("--memory", in.memory,
-                    "RAM bank BASE:SIZE (e.g. 0x40000000:2G) replacing the tree's memory nodes; repeatable");
+                    "RAM bank BASE:SIZE (e.g. 0x40000000:2G) replacing the tree's memory nodes; repeatable")
+        ->allow_extra_args(false);
     app->add_option("--kernel", in.profile.kernel,
                     "Kernel profile (arm64-6.12, arm-6.1-lpae, …) or version (6.1, 6.6, 6.12) to predict for");
     app->add_option("--arch", in.profile.arch, "Architecture: arm64, arm, riscv64 (default: from the tree's CPUs)");
@@ -71,7 +74,8 @@ void add_input_options(CLI::App* app, InputOptions& in) {
     app->add_option("--firmware", in.firmware,
                     "Firmware that edits the tree: none, opensbi, opensbi@ADDR (riscv64 default: opensbi)");
     app->add_option("--reserve", in.reserve,
-                    "A region the bootloader reserves, BASE:SIZE[:NAME]; added to /reserved-memory; repeatable");
+                    "A region the bootloader reserves, BASE:SIZE[:NAME]; added to /reserved-memory; repeatable")
+        ->allow_extra_args(false);
     app->add_option("--color", in.color, "Colour the text output")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
@@ -170,7 +174,9 @@ int run_map(const MapCommand& command) {
 struct LintCommand {
     std::vector<std::string> files;
     std::string format = "text";
-    std::string fail_on = "error";
+    std::optional<std::string> fail_on;
+    std::string config;
+    bool dump_config = false;
     bool exit_zero = false;
     std::vector<std::string> enable, disable, severity;
     unsigned jobs = 0;
@@ -218,19 +224,58 @@ std::optional<std::string> read_rule_levels(const LintCommand& command, dtmem::L
     return std::nullopt;
 }
 
+std::string find_config_or_none(const std::string& input) {
+    return dtmem::find_config(input).value_or("");
+}
+
 // One input's lint result: its rendered output, or the line that says it could not be read.
 struct LintResult {
     std::string output;
     std::string error;
     std::array<int, 3> counts{};  // note, warning, error
+    bool failed = false;          // a finding at or above the input's fail level
 };
 
-LintResult lint_one(const LintCommand& command, const dtmem::LintOptions& options, const std::string& file, bool color) {
+// What one input is linted with: its .dtmem.yaml (or --config) under the command line.
+struct Settings {
+    InputOptions in;
+    dtmem::LintOptions lint;
+    dtmem::Severity fail_on = dtmem::Severity::Error;
+};
+
+// The command line wins over the config file, setting by setting.
+std::variant<Settings, std::string> settings_for(const LintCommand& command, const dtmem::Config& config) {
+    Settings s{command.in, config.lint, config.fail_on.value_or(dtmem::Severity::Error)};
+    InputOptions& in = s.in;
+    if (in.include_dirs.empty()) in.include_dirs = config.include;
+    if (in.memory.empty()) in.memory = config.memory;
+    if (in.reserve.empty()) in.reserve = config.reserve;
+    if (in.profile.kernel.empty() && in.profile.config_file.empty() && in.profile.profile_file.empty()) {
+        in.profile.kernel = config.kernel.value_or("");
+        in.profile.config_file = config.kernel_config.value_or("");
+    }
+    if (in.profile.arch.empty()) in.profile.arch = config.arch.value_or("");
+    if (!in.bootargs) in.bootargs = config.bootargs;
+    if (in.load.empty()) in.load = config.load.value_or("");
+    if (in.firmware.empty()) in.firmware = config.firmware.value_or("");
+    if (auto error = read_rule_levels(command, s.lint)) return "dtmem: error: " + *error;
+    if (command.fail_on) s.fail_on = *dtmem::parse_severity(*command.fail_on);
+    auto usable = make_request(in, "-");  // the options alone; each file is read later
+    if (auto* error = std::get_if<std::string>(&usable)) {
+        return config.path.empty() ? *error : *error + " (settings from " + config.path + ")";
+    }
+    return s;
+}
+
+LintResult lint_one(const LintCommand& command, const Settings& settings, const std::string& file, bool color) {
     LintResult result;
-    auto request = make_request(command.in, file);
-    dtmem::Analysis analysis = analyze_file(command.in, std::move(std::get<dtmem::Request>(request)));
-    std::vector<dtmem::Finding> findings = dtmem::lint(analysis, options);
-    for (const dtmem::Finding& f : findings) ++result.counts[static_cast<int>(f.severity)];
+    auto request = make_request(settings.in, file);
+    dtmem::Analysis analysis = analyze_file(settings.in, std::move(std::get<dtmem::Request>(request)));
+    std::vector<dtmem::Finding> findings = dtmem::lint(analysis, settings.lint);
+    for (const dtmem::Finding& f : findings) {
+        ++result.counts[static_cast<int>(f.severity)];
+        result.failed |= f.severity >= settings.fail_on;
+    }
     std::ostringstream out;
     if (command.format == "sarif") {
         result.output = dtmem::sarif_results(analysis, findings);
@@ -250,18 +295,49 @@ LintResult lint_one(const LintCommand& command, const dtmem::LintOptions& option
 }
 
 int run_lint(const LintCommand& command) {
-    auto usable = make_request(command.in, "-");  // the options alone; each file is read later
-    if (auto* error = std::get_if<std::string>(&usable)) {
-        std::cerr << *error << '\n';
+    if (command.files.empty() && !command.dump_config) {
+        std::cerr << "dtmem: error: lint: give the DTB or DTS files (or directories) to lint\n";
         return kExitInput;
     }
-    dtmem::LintOptions options;
-    if (auto error = read_rule_levels(command, options)) {
-        std::cerr << "dtmem: error: " << *error << '\n';
-        return kExitInput;
-    }
-    auto fail_level = dtmem::parse_severity(command.fail_on);
     std::vector<std::string> files = expand_inputs(command.files);
+    // Each input's settings: --config, else the nearest .dtmem.yaml, each file read once.
+    std::map<std::string, Settings> settings;  // by config path ("" = none)
+    std::vector<std::string> config_of(files.size());
+    for (std::size_t i = 0; i <= files.size(); ++i) {
+        std::string where = i < files.size() ? files[i] : ".";  // "." : --dump-config without inputs
+        std::string path = !command.config.empty() ? command.config : find_config_or_none(where);
+        if (i < files.size()) config_of[i] = path;
+        if (settings.count(path)) continue;
+        try {
+            dtmem::Config config = path.empty() ? dtmem::Config{} : dtmem::load_config(path);
+            auto merged = settings_for(command, config);
+            if (auto* error = std::get_if<std::string>(&merged)) {
+                std::cerr << *error << '\n';
+                return kExitInput;
+            }
+            settings.emplace(path, std::get<Settings>(merged));
+            if (command.dump_config) {  // the settings as merged, in the file's form
+                const Settings& used = settings.at(path);
+                auto text = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional(v); };
+                config.kernel = text(used.in.profile.kernel);
+                config.arch = text(used.in.profile.arch);
+                config.kernel_config = text(used.in.profile.config_file);
+                config.bootargs = used.in.bootargs;
+                config.load = text(used.in.load);
+                config.firmware = text(used.in.firmware);
+                config.memory = used.in.memory;
+                config.reserve = used.in.reserve;
+                config.include = used.in.include_dirs;
+                config.fail_on = used.fail_on;
+                config.lint = used.lint;
+                std::cout << dtmem::dump_config(config);
+                return flush_output();
+            }
+        } catch (const dtmem::Error& e) {
+            std::cerr << "dtmem: error: " << e.what() << '\n';
+            return kExitInput;
+        }
+    }
     bool color = command.format == "text" && use_color(command.in.color);
 
     std::vector<LintResult> results(files.size());
@@ -269,7 +345,7 @@ int run_lint(const LintCommand& command) {
     auto worker = [&] {
         for (std::size_t i; (i = next++) < files.size();) {
             try {
-                results[i] = lint_one(command, options, files[i], color);
+                results[i] = lint_one(command, settings.at(config_of[i]), files[i], color);
             } catch (const dtmem::Error& e) {
                 results[i].error = dtmem::format_error(files[i] == "-" ? "<stdin>" : files[i], e);
             }
@@ -283,6 +359,7 @@ int run_lint(const LintCommand& command) {
 
     std::array<int, 3> totals{};
     int unreadable = 0;
+    bool failed = false;
     bool json = command.format == "json";
     bool first = true;
     std::vector<std::string> sarif;
@@ -295,6 +372,7 @@ int run_lint(const LintCommand& command) {
             continue;
         }
         for (int s = 0; s < 3; ++s) totals[s] += r.counts[s];
+        failed |= r.failed;
         if (command.format == "sarif") {
             sarif.push_back(r.output);
             continue;
@@ -303,8 +381,6 @@ int run_lint(const LintCommand& command) {
         first = false;
         std::cout << r.output;
     }
-    bool failed = false;
-    for (int s = static_cast<int>(*fail_level); s < 3; ++s) failed |= totals[s] > 0;
     std::string summary = fmt::format("{} file{}: {} error{}, {} warning{}, {} note{}{}", files.size(),
                                       files.size() == 1 ? "" : "s", totals[2], totals[2] == 1 ? "" : "s", totals[1],
                                       totals[1] == 1 ? "" : "s", totals[0], totals[0] == 1 ? "" : "s",
@@ -374,19 +450,23 @@ int main(int argc, char** argv) {
 
     LintCommand lint;
     CLI::App* lint_app = app.add_subcommand("lint", "Report what is wrong with the memory of one or more device trees");
-    lint_app->add_option("files", lint.files, "DTB or DTS files, directories (searched for them), or -")->required();
+    lint_app->add_option("files", lint.files, "DTB or DTS files, directories (searched for them), or -");
     lint_app->add_option("--format", lint.format,
                          "Output format: text (people), gcc (editors, CI logs), json, sarif (code scanning), "
                          "github (workflow annotations)")
         ->check(CLI::IsMember({"text", "gcc", "json", "sarif", "github"}))
         ->capture_default_str();
-    lint_app->add_option("--fail-on", lint.fail_on, "Exit 1 when a finding is at or above: error, warning, note")
-        ->check(CLI::IsMember({"error", "warning", "note", "info"}))
-        ->capture_default_str();
+    lint_app->add_option("--fail-on", lint.fail_on,
+                         "Exit 1 when a finding is at or above: error (default), warning, note")
+        ->check(CLI::IsMember({"error", "warning", "note", "info"}));
+    lint_app->add_option("--config", lint.config,
+                         "Settings file for every input (default: the nearest .dtmem.yaml above each input)");
+    lint_app->add_flag("--dump-config", lint.dump_config,
+                       "Print the settings the first input is linted with, as .dtmem.yaml, and exit");
     lint_app->add_flag("--exit-zero", lint.exit_zero, "Exit 0 even with findings (input errors still exit 2)");
-    lint_app->add_option("--enable", lint.enable, "Run this rule (all run by default); repeatable");
-    lint_app->add_option("--disable", lint.disable, "Do not run this rule; repeatable");
-    lint_app->add_option("--severity", lint.severity, "RULE=error|warning|note: report the rule at this level; repeatable");
+    lint_app->add_option("--enable", lint.enable, "Run this rule (all run by default); repeatable")->allow_extra_args(false);
+    lint_app->add_option("--disable", lint.disable, "Do not run this rule; repeatable")->allow_extra_args(false);
+    lint_app->add_option("--severity", lint.severity, "RULE=error|warning|note: report the rule at this level; repeatable")->allow_extra_args(false);
     lint_app->add_option("-j,--jobs", lint.jobs, "Files analysed in parallel (default: the number of cores)");
     add_input_options(lint_app, lint.in);
 

@@ -202,5 +202,25 @@ expect explain 0 "" -- "$dtmem" explain cma-above-dma-limit
 check explain-kernel -- grep -q '^Kernel: kernel/dma/contiguous.c dma_alloc_contiguous()' "$work/out"
 expect explain-unknown 2 "no-such-rule: no such rule" -- "$dtmem" explain no-such-rule
 
+# --- .dtmem.yaml: found above each input, command line over file, suppressions need a reason
+mkdir -p "$work/repo/boards/a"
+cp "$cases/common.dtsi" "$work/repo/boards/"
+cp "$cases/reserved-overlap/fires.dts" "$work/repo/boards/a/board.dts"
+printf 'fail-on: warning\nrules:\n  memory-missing: off\n' >"$work/repo/.dtmem.yaml"
+expect config-fail-on 1 "" -- "$dtmem" lint --format gcc "$work/repo/boards/a/board.dts"
+expect config-cli-wins 0 "" -- "$dtmem" lint --format gcc --fail-on error "$work/repo/boards/a/board.dts"
+printf 'fail-on: warning\nsuppressions:\n  - rule: reserved-overlap\n    node: /reserved-memory/b@50100000\n    reason: shared with the firmware by design\n' >"$work/repo/.dtmem.yaml"
+expect config-suppressed 0 "0 warnings" -- "$dtmem" lint "$work/repo/boards/a/board.dts"
+printf 'suppressions:\n  - rule: reserved-overlap\n    node: /reserved-memory/b@50100000\n' >"$work/bad.yaml"
+expect config-no-reason 2 "bad.yaml:2: a suppression needs its reason" -- "$dtmem" lint --config "$work/bad.yaml" "$work/repo/boards/a/board.dts"
+printf 'rules:\n  reserved-overlap: fatal\n' >"$work/bad.yaml"
+expect config-bad-level 2 "bad.yaml:2: reserved-overlap must be error, warning or note" -- "$dtmem" lint --config "$work/bad.yaml" "$work/repo/boards/a/board.dts"
+printf 'kernal: arm64-6.1\n' >"$work/bad.yaml"
+expect config-unknown-key 2 "bad.yaml:1: kernal: unknown setting" -- "$dtmem" lint --config "$work/bad.yaml" "$work/repo/boards/a/board.dts"
+printf 'kernel: arm64-6.1\nrules:\n  reg-size-zero: off\n' >"$work/repo/.dtmem.yaml"
+expect dump-config 0 "" -- "$dtmem" lint --dump-config --severity reserved-overlap=error "$work/repo/boards/a/board.dts"
+check dump-config-merged -- sh -c "grep -q '^kernel: arm64-6.1' '$work/out' && grep -q '^  reg-size-zero: off' '$work/out' && grep -q '^  reserved-overlap: error' '$work/out'"
+expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "dtmem/config.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "dtmem/error.hpp"
+#include "dtmem/rules.hpp"
+
+namespace dtmem {
+namespace {
+
+const std::set<std::string> kKeys = {"kernel", "arch", "kernel-config", "bootargs", "load", "firmware", "memory",
+                                     "reserve", "include", "fail-on", "rules", "suppressions"};
+
+class Reader {
+public:
+    explicit Reader(std::string path) : path_(std::move(path)) {}
+
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+        throw Error(fmt::format("{}:{}: {}", path_, node.Mark().line + 1, message));
+    }
+    std::string scalar(const YAML::Node& node, const std::string& key) const {
+        if (!node.IsScalar()) fail(node, key + " must be a string");
+        return node.as<std::string>();
+    }
+    std::vector<std::string> list(const YAML::Node& node, const std::string& key) const {
+        if (node.IsScalar()) return {node.as<std::string>()};
+        if (!node.IsSequence()) fail(node, key + " must be a string or a list of strings");
+        std::vector<std::string> out;
+        for (const YAML::Node& item : node) out.push_back(scalar(item, key));
+        return out;
+    }
+    Severity severity(const YAML::Node& node, const std::string& key) const {
+        auto level = parse_severity(scalar(node, key));
+        if (!level) fail(node, key + " must be error, warning or note");
+        return *level;
+    }
+    void rule(const YAML::Node& node, const std::string& id) const {
+        if (!find_rule(id)) fail(node, id + ": no such rule (dtmem rules lists them)");
+    }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+std::optional<std::string> find_config(const std::string& input) {
+    std::error_code error;
+    std::filesystem::path dir = std::filesystem::absolute(input, error).parent_path();
+    for (; !error && !dir.empty(); dir = dir.parent_path()) {
+        std::filesystem::path candidate = dir / ".dtmem.yaml";
+        std::error_code missing;  // absent here: look further up
+        if (std::filesystem::is_regular_file(candidate, missing)) return candidate.string();
+        if (dir == dir.root_path()) break;
+    }
+    return std::nullopt;
+}
+
+Config load_config(const std::string& path) {
+    Config config;
+    config.path = path;
+    Reader read(path);
+    YAML::Node root;
+    try {
+        std::ifstream in(path);
+        if (!in) throw Error(fmt::format("{}: cannot open", path));
+        root = YAML::Load(in);
+    } catch (const YAML::Exception& e) {
+        throw Error(fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
+    }
+    if (root.IsNull()) return config;
+    if (!root.IsMap()) read.fail(root, "expected a map of settings");
+    for (const auto& item : root) {
+        std::string key = item.first.as<std::string>();
+        const YAML::Node& value = item.second;
+        if (!kKeys.count(key)) read.fail(item.first, key + ": unknown setting");
+        if (key == "kernel") config.kernel = read.scalar(value, key);
+        else if (key == "arch") config.arch = read.scalar(value, key);
+        else if (key == "kernel-config") config.kernel_config = read.scalar(value, key);
+        else if (key == "bootargs") config.bootargs = read.scalar(value, key);
+        else if (key == "load") config.load = read.scalar(value, key);
+        else if (key == "firmware") config.firmware = read.scalar(value, key);
+        else if (key == "memory") config.memory = read.list(value, key);
+        else if (key == "reserve") config.reserve = read.list(value, key);
+        else if (key == "include") config.include = read.list(value, key);
+        else if (key == "fail-on") config.fail_on = read.severity(value, key);
+        else if (key == "rules") {
+            if (!value.IsMap()) read.fail(value, "rules: expected RULE: off|error|warning|note");
+            for (const auto& rule : value) {
+                std::string id = rule.first.as<std::string>();
+                read.rule(rule.first, id);
+                if (rule.second.IsScalar() && (rule.second.as<std::string>() == "off" || rule.second.as<std::string>() == "false")) {
+                    config.lint.enabled[id] = false;
+                } else {
+                    config.lint.enabled[id] = true;
+                    config.lint.severity[id] = read.severity(rule.second, id);
+                }
+            }
+        } else if (key == "suppressions") {
+            if (!value.IsSequence()) read.fail(value, "suppressions: expected a list of {rule, node, reason}");
+            for (const YAML::Node& entry : value) {
+                if (!entry.IsMap()) read.fail(entry, "a suppression is {rule, node, reason}");
+                Suppression s;
+                for (const char* field : {"rule", "node", "reason"}) {
+                    if (!entry[field]) read.fail(entry, fmt::format("a suppression needs its {}", field));
+                }
+                s.rule = read.scalar(entry["rule"], "rule");
+                read.rule(entry["rule"], s.rule);
+                s.node = read.scalar(entry["node"], "node");
+                s.reason = read.scalar(entry["reason"], "reason");
+                if (s.reason.empty()) read.fail(entry, "a suppression's reason may not be empty");
+                config.lint.suppressions.push_back(std::move(s));
+            }
+        }
+    }
+    return config;
+}
+
+std::string dump_config(const Config& config) {
+    YAML::Emitter out;
+    out << YAML::BeginMap;
+    auto optional = [&](const char* key, const std::optional<std::string>& value) {
+        out << YAML::Key << key << YAML::Value;
+        if (value) out << *value; else out << YAML::Null;
+    };
+    optional("kernel", config.kernel);
+    optional("arch", config.arch);
+    optional("kernel-config", config.kernel_config);
+    optional("bootargs", config.bootargs);
+    optional("load", config.load);
+    optional("firmware", config.firmware);
+    out << YAML::Key << "memory" << YAML::Value << YAML::Flow << config.memory;
+    out << YAML::Key << "reserve" << YAML::Value << YAML::Flow << config.reserve;
+    out << YAML::Key << "include" << YAML::Value << YAML::Flow << config.include;
+    out << YAML::Key << "fail-on" << YAML::Value << severity_name(config.fail_on.value_or(Severity::Error));
+    out << YAML::Key << "rules" << YAML::Value << YAML::BeginMap;
+    for (const RuleInfo& rule : rule_catalogue()) {
+        auto on = config.lint.enabled.find(rule.id);
+        auto level = config.lint.severity.find(rule.id);
+        out << YAML::Key << rule.id << YAML::Value
+            << (on != config.lint.enabled.end() && !on->second
+                    ? "off"
+                    : severity_name(level != config.lint.severity.end() ? level->second : rule.severity));
+    }
+    out << YAML::EndMap;
+    out << YAML::Key << "suppressions" << YAML::Value << YAML::BeginSeq;
+    for (const Suppression& s : config.lint.suppressions) {
+        out << YAML::BeginMap << YAML::Key << "rule" << YAML::Value << s.rule << YAML::Key << "node" << YAML::Value
+            << s.node << YAML::Key << "reason" << YAML::Value << s.reason << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+    return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace dtmem
