@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dtmem {
 
@@ -26,6 +27,9 @@ struct Range {
 
 // The range [start, start + size) when it is non-empty and does not pass 2^64.
 std::optional<Range> make_range(u64 start, u64 size);
+
+// Whether every byte of `range` lies in `ranges` (sorted by start; they may overlap or touch).
+bool covered_by(const std::vector<Range>& ranges, Range range);
 
 // a + b, or nothing when it overflows.
 std::optional<u64> checked_add(u64 a, u64 b);

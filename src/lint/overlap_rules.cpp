@@ -77,12 +77,12 @@ void overlapping_pairs(const std::vector<A>& first, const std::vector<B>& second
     }
 }
 
-// drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
-// /memreserve/ entries and every reg entry join them here.
 // A hostile tree can make every pair of thousands of /memreserve/ entries overlap: the
 // pairs past this many are counted, not listed.
 constexpr std::size_t kMaxOverlapPairs = 100;
 
+// drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
+// /memreserve/ entries and every reg entry join them here.
 void reserved_overlap(const Analysis& analysis, Findings& out) {
     std::vector<Reservation> all = reservations(analysis);
     std::size_t unlisted = 0;
@@ -107,24 +107,13 @@ void reserved_overlap(const Analysis& analysis, Findings& out) {
     if (unlisted > 0) out.add(kNoNode, fmt::format("{} more overlapping pairs of reservations are not listed", unlisted));
 }
 
-// The parts of `range` outside every RAM bank.
-bool inside_ram(const std::vector<RamBank>& ram, Range range) {
-    u64 cursor = range.start;
-    for (const RamBank& bank : ram) {  // sorted by start
-        if (bank.range.start > cursor) break;
-        if (bank.range.last() >= cursor) {
-            if (bank.range.last() >= range.last()) return true;
-            cursor = bank.range.last() + 1;
-        }
-    }
-    return false;
-}
-
 void reserved_outside_ram(const Analysis& analysis, Findings& out) {
     const MemoryMap& map = analysis.map;
     if (map.ram.empty()) return;  // memory-missing says so
+    std::vector<Range> ram;  // sorted by start, as map.ram
+    for (const RamBank& bank : map.ram) ram.push_back(bank.range);
     for_each_static_region(map, [&](const ReservedRegion& region, std::size_t index, Range range) {
-        if (inside_ram(map.ram, range)) return;
+        if (covered_by(ram, range)) return;
         bool touches = std::any_of(map.ram.begin(), map.ram.end(), [&](const RamBank& b) { return b.range.overlaps(range); });
         // A no-map carveout wholly outside RAM is how SRAM and device memory are handed to
         // drivers through memory-region (e.g. a coprocessor's SRAM): nothing to report.

@@ -86,20 +86,12 @@ std::vector<Range> pool_ranges(const Analysis& analysis, const ReservedRegion& r
     return out;
 }
 
+// Whether the CPU side of the window's entries holds all of `range`.
 bool window_covers(const DmaWindow& window, Range range) {
-    // The CPU side of the window's entries, merged where they touch.
     std::vector<Range> cpu;
     for (const DmaRange& r : window.ranges) cpu.push_back(Range{r.cpu_start, r.size});
     std::sort(cpu.begin(), cpu.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
-    u64 cursor = range.start;
-    for (const Range& r : cpu) {
-        if (r.start > cursor) break;
-        if (r.last() >= cursor) {
-            if (r.last() >= range.last()) return true;
-            cursor = r.last() + 1;
-        }
-    }
-    return false;
+    return covered_by(cpu, range);
 }
 
 void dma_unreachable_pool(const Analysis& analysis, Findings& out) {

@@ -14,6 +14,18 @@ std::optional<u64> checked_add(u64 a, u64 b) {
     return sum;
 }
 
+bool covered_by(const std::vector<Range>& ranges, Range range) {
+    u64 cursor = range.start;
+    for (const Range& r : ranges) {
+        if (r.start > cursor) break;
+        if (r.last() >= cursor) {
+            if (r.last() >= range.last()) return true;
+            cursor = r.last() + 1;  // r.last() < range.last(), so no wrap
+        }
+    }
+    return false;
+}
+
 std::optional<Range> make_range(u64 start, u64 size) {
     if (size == 0 || start + (size - 1) < start) return std::nullopt;
     return Range{start, size};

@@ -48,3 +48,13 @@ TEST_CASE("--memory banks") {
     CHECK(parse_memory_bank("0xffffffffffff0000:1M") == std::nullopt);  // wraps
     CHECK(parse_memory_bank("0x1000:0") == std::nullopt);
 }
+
+TEST_CASE("covered_by: every byte in the union of sorted ranges, touching ranges join") {
+    std::vector<Range> ranges = {{0x1000, 0x1000}, {0x2000, 0x1000}, {0x2800, 0x2000}, {0x8000, 0x1000}};
+    CHECK(covered_by(ranges, Range{0x1800, 0x2000}));   // across two that touch
+    CHECK(covered_by(ranges, Range{0x1000, 0x3800}));   // to the end of the overlapping third
+    CHECK_FALSE(covered_by(ranges, Range{0x4000, 0x1000}));  // runs into the hole at 0x4800
+    CHECK_FALSE(covered_by(ranges, Range{0x800, 0x1000}));   // starts below the first
+    CHECK(covered_by({{0xfffffffffffff000, 0xfff}}, Range{0xfffffffffffff800, 0x7ff}));
+    CHECK_FALSE(covered_by({}, Range{0, 1}));
+}
