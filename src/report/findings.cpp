@@ -16,15 +16,18 @@
 namespace dtmem {
 namespace {
 
+// Where a node's property (or the node) is in the DTS sources; nothing for DTB input or a
+// finding about the whole input.
+std::optional<SourceLocation> source_of(const Analysis& analysis, NodeId node, const std::string& property) {
+    if (node == kNoNode) return std::nullopt;
+    const Tree& tree = analysis.tree();
+    return property.empty() ? tree.location(node) : tree.location(node, property);
+}
+
 // "file:line:col" for DTS input, the input file for a DTB or a finding about the whole input.
 std::string where(const Analysis& analysis, NodeId node, const std::string& property) {
-    if (node != kNoNode) {
-        const Tree& tree = analysis.tree();
-        if (auto at = property.empty() ? tree.location(node) : tree.location(node, property)) {
-            return fmt::format("{}:{}:{}", at->file, at->line, at->column);
-        }
-    }
-    return analysis.file;
+    auto at = source_of(analysis, node, property);
+    return at ? fmt::format("{}:{}:{}", at->file, at->line, at->column) : analysis.file;
 }
 
 std::string subject(const Analysis& analysis, NodeId node) {
@@ -68,9 +71,7 @@ void write_findings_text(std::ostream& out, const Analysis& analysis, const std:
     };
     SourceLines sources;
     auto quote = [&](NodeId node, const std::string& property) {
-        if (node == kNoNode) return;
-        const Tree& tree = analysis.tree();
-        auto at = property.empty() ? tree.location(node) : tree.location(node, property);
+        auto at = source_of(analysis, node, property);
         if (!at) return;
         if (auto text = sources.line(at->file, at->line)) {
             out << "    " << *text << '\n';
@@ -98,8 +99,7 @@ void write_findings_json(std::ostream& out, const Analysis& analysis, const std:
     using Json = nlohmann::ordered_json;
     const Tree& tree = analysis.tree();
     auto location = [&](NodeId node, const std::string& property) -> Json {
-        if (node == kNoNode) return nullptr;
-        auto at = property.empty() ? tree.location(node) : tree.location(node, property);
+        auto at = source_of(analysis, node, property);
         if (!at) return nullptr;
         return {{"file", at->file}, {"line", at->line}, {"column", at->column}};
     };
@@ -143,11 +143,9 @@ std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& 
     const Tree& tree = analysis.tree();
     auto physical = [&](NodeId node, const std::string& property) {
         Json location = {{"artifactLocation", {{"uri", repository_path(analysis.file)}, {"uriBaseId", "%SRCROOT%"}}}};
-        if (node != kNoNode) {
-            if (auto at = property.empty() ? tree.location(node) : tree.location(node, property)) {
-                location["artifactLocation"]["uri"] = repository_path(at->file);
-                location["region"] = {{"startLine", at->line}, {"startColumn", at->column}};
-            }
+        if (auto at = source_of(analysis, node, property)) {
+            location["artifactLocation"]["uri"] = repository_path(at->file);
+            location["region"] = {{"startLine", at->line}, {"startColumn", at->column}};
         }
         return location;
     };
@@ -229,14 +227,11 @@ void write_findings_github(std::ostream& out, const Analysis& analysis, const st
         }
         return out;
     };
-    const Tree& tree = analysis.tree();
     for (const Finding& f : findings) {
         std::string file = analysis.file, position;
-        if (f.node != kNoNode) {
-            if (auto at = f.property.empty() ? tree.location(f.node) : tree.location(f.node, f.property)) {
-                file = at->file;
-                position = fmt::format(",line={},col={}", at->line, at->column);
-            }
+        if (auto at = source_of(analysis, f.node, f.property)) {
+            file = at->file;
+            position = fmt::format(",line={},col={}", at->line, at->column);
         }
         out << fmt::format("::{} file={}{},title={}::{}\n", kCommands[static_cast<int>(f.severity)],
                            escape(repository_path(file), true), position, escape("dtmem " + f.rule, true),
