@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dtmem/config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,6 +40,15 @@ public:
         auto level = parse_severity(scalar(node, key));
         if (!level) fail(node, key + " must be error, warning or note");
         return *level;
+    }
+    u64 option(const YAML::Node& node, const std::string& id, const std::string& name) const {
+        const RuleInfo* rule = find_rule(id);
+        if (std::none_of(rule->options.begin(), rule->options.end(), [&](const RuleOption& o) { return o.name == name; })) {
+            fail(node, fmt::format("{}: no option {} (dtmem explain {} lists its options)", id, name, id));
+        }
+        auto value = parse_size(scalar(node, name));
+        if (!value) fail(node, fmt::format("{}: {} must be a number (a size may end in K, M or G)", id, name));
+        return *value;
     }
     void rule(const YAML::Node& node, const std::string& id) const {
         if (!find_rule(id)) fail(node, id + ": no such rule (dtmem rules lists them)");
@@ -91,15 +101,27 @@ Config load_config(const std::string& path) {
         else if (key == "include") config.include = read.list(value, key);
         else if (key == "fail-on") config.fail_on = read.severity(value, key);
         else if (key == "rules") {
-            if (!value.IsMap()) read.fail(value, "rules: expected RULE: off|error|warning|note");
+            if (!value.IsMap()) read.fail(value, "rules: expected RULE: off|error|warning|note, or RULE: {level: ..., OPTION: N}");
             for (const auto& rule : value) {
                 std::string id = rule.first.as<std::string>();
                 read.rule(rule.first, id);
-                if (rule.second.IsScalar() && (rule.second.as<std::string>() == "off" || rule.second.as<std::string>() == "false")) {
+                const YAML::Node& settings = rule.second;
+                std::optional<YAML::Node> level;  // nothing: the catalogue's level
+                if (!settings.IsMap()) {
+                    level.emplace(settings);
+                } else {
+                    if (settings["level"]) level.emplace(settings["level"]);
+                    for (const auto& option : settings) {
+                        std::string name = option.first.as<std::string>();
+                        if (name != "level") config.lint.rule_options[id][name] = read.option(option.second, id, name);
+                    }
+                }
+                if (!level) continue;
+                if (level->IsScalar() && (level->as<std::string>() == "off" || level->as<std::string>() == "false")) {
                     config.lint.enabled[id] = false;
                 } else {
                     config.lint.enabled[id] = true;
-                    config.lint.severity[id] = read.severity(rule.second, id);
+                    config.lint.severity[id] = read.severity(*level, id);
                 }
             }
         } else if (key == "suppressions") {
@@ -143,10 +165,22 @@ std::string dump_config(const Config& config) {
     for (const RuleInfo& rule : rule_catalogue()) {
         auto on = config.lint.enabled.find(rule.id);
         auto level = config.lint.severity.find(rule.id);
-        out << YAML::Key << rule.id << YAML::Value
-            << (on != config.lint.enabled.end() && !on->second
-                    ? "off"
-                    : severity_name(level != config.lint.severity.end() ? level->second : rule.severity));
+        std::string shown = on != config.lint.enabled.end() && !on->second
+                                ? "off"
+                                : severity_name(level != config.lint.severity.end() ? level->second : rule.severity);
+        out << YAML::Key << rule.id << YAML::Value;
+        if (rule.options.empty()) {
+            out << shown;
+            continue;
+        }
+        auto tuned = config.lint.rule_options.find(rule.id);
+        out << YAML::BeginMap << YAML::Key << "level" << YAML::Value << shown;
+        for (const RuleOption& o : rule.options) {
+            u64 value = o.default_value;
+            if (tuned != config.lint.rule_options.end() && tuned->second.count(o.name)) value = tuned->second.at(o.name);
+            out << YAML::Key << o.name << YAML::Value << value;
+        }
+        out << YAML::EndMap;
     }
     out << YAML::EndMap;
     out << YAML::Key << "suppressions" << YAML::Value << YAML::BeginSeq;

@@ -32,12 +32,19 @@ std::vector<RuleInfo> parse_rule_catalogue(const std::string& text, const std::s
                 return entry[name].as<std::string>();
             };
             RuleInfo rule{field("id"), Severity::Warning, field("summary"), field("rationale"), field("fix"),
-                          field("kernel")};
+                          field("kernel"), {}};
             auto severity = parse_severity(field("severity"));
             if (!severity || field("severity") == "info") {
                 throw Error(fmt::format("{}: {}: severity must be error, warning or note", where, rule.id));
             }
             rule.severity = *severity;
+            for (const auto& option : entry["options"]) {
+                std::string name = option.first.as<std::string>();
+                if (!option.second["default"] || !option.second["help"]) {
+                    throw Error(fmt::format("{}: {}: option {} needs a default and help", where, rule.id, name));
+                }
+                rule.options.push_back({name, option.second["default"].as<std::uint64_t>(), option.second["help"].as<std::string>()});
+            }
             rules.push_back(std::move(rule));
         }
     } catch (const YAML::Exception& e) {

@@ -41,6 +41,7 @@ struct Suppression {
 struct LintOptions {
     std::map<std::string, bool> enabled;        // rule id -> on/off (absent: on)
     std::map<std::string, Severity> severity;   // rule id -> level instead of the default
+    std::map<std::string, std::map<std::string, u64>> rule_options;  // rule id -> option -> value
     std::vector<Suppression> suppressions;
 };
 

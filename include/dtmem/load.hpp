@@ -3,6 +3,7 @@
 // map), then overlays applied with libfdt.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +27,9 @@ struct Firmware {
 // Parses "opensbi", "opensbi-1.1", "opensbi@0x80000000"; nothing when unknown.
 std::optional<Firmware> parse_firmware(std::string_view text);
 
-// Applies the firmware's edits to a validated blob, as the firmware does (libfdt).
-std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware);
+// Applies the firmware's edits to a validated blob, as the firmware does (libfdt), and
+// returns the path of the region it reserves for itself.
+std::string apply_firmware(std::vector<std::uint8_t>& blob, const Firmware& firmware);
 
 // Something the bootloader reserves in the tree it hands on (--reserve BASE:SIZE[:NAME]):
 // added as a mapped /reserved-memory child NAME@BASE, as OpenSBI adds its own.
@@ -53,6 +55,9 @@ enum class InputFormat { Dtb, Dts };
 struct LoadedTree {
     Tree tree;
     InputFormat format = InputFormat::Dtb;
+    // /reserved-memory children the firmware or the boot loader added (--firmware,
+    // --reserve): node path -> who added it ("OpenSBI 1.1", "the boot loader").
+    std::map<std::string, std::string> added_regions;
 };
 
 // Reads `path` ("-" = standard input). Throws dtmem::Error (message without the file

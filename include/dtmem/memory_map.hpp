@@ -52,6 +52,12 @@ struct ReservedMemory {
     std::vector<ReservedRegion> regions;
 
     bool supported() const { return unsupported_reason.empty(); }
+    const ReservedRegion* find(NodeId region) const {
+        for (const ReservedRegion& r : regions) {
+            if (r.node == region) return &r;
+        }
+        return nullptr;
+    }
 };
 
 struct Chosen {

@@ -59,6 +59,9 @@ struct Prediction {
     std::optional<Range> swiotlb;
     RestsOn swiotlb_rests_on;
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
+    // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
+    // (memblock's free lowmem, CMA and swiotlb taken).
+    std::optional<u64> lowmem_free;
     std::optional<u64> movable_start;  // ZONE_MOVABLE start (movable_node + hotpluggable memory)
     std::vector<std::string> notes;  // what the kernel does that the user may not expect
     std::vector<std::string> log;    // what this kernel prints, in its order and wording

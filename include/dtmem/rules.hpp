@@ -8,10 +8,19 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dtmem/diagnostic.hpp"
+#include "dtmem/range.hpp"
 
 namespace dtmem {
+
+// A number a rule is tuned by (a size in bytes or a percentage), set per rule in .dtmem.yaml.
+struct RuleOption {
+    std::string name;
+    u64 default_value = 0;
+    std::string help;
+};
 
 struct RuleInfo {
     std::string id;
@@ -20,6 +29,7 @@ struct RuleInfo {
     std::string rationale;
     std::string fix;
     std::string kernel;  // the kernel source it rests on
+    std::vector<RuleOption> options;
 };
 
 // Sorted by id.

@@ -412,6 +412,10 @@ int run_rules(bool markdown) {
             std::cout << fmt::format("\n## {}\n\n{} (default: {})\n\n**Why.** {}\n\n**Fix.** {}\n\n**Kernel.** {}\n",
                                      rule.id, rule.summary, dtmem::severity_name(rule.severity), rule.rationale, rule.fix,
                                      rule.kernel);
+            for (const dtmem::RuleOption& o : rule.options) {
+                std::cout << fmt::format("\n**Option `{}`** (default {}, in .dtmem.yaml `rules: {{{}: {{{}: N}}}}`): {}\n",
+                                         o.name, o.default_value, rule.id, o.name, o.help);
+            }
         }
         return flush_output();
     }
@@ -429,6 +433,9 @@ int run_explain(const std::string& id) {
     }
     std::cout << fmt::format("{} ({} by default)\n  {}\n\nWhy: {}\n\nFix: {}\n\nKernel: {}\n", rule->id,
                              dtmem::severity_name(rule->severity), rule->summary, rule->rationale, rule->fix, rule->kernel);
+    for (const dtmem::RuleOption& o : rule->options) {
+        std::cout << fmt::format("\nOption {} (default {}): {}\n", o.name, o.default_value, o.help);
+    }
     return flush_output();
 }
 

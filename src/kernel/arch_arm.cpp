@@ -204,16 +204,20 @@ void BootSimulation::boot_arm() {
     // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit, with the buffer
     // in lowmem below everything allocated so far (ARCH_LOW_ADDRESS_LIMIT: 0xffffffff in
     // 6.1, arm_dma_limit from 6.5.12 on; clamped to lowmem either way).
-    if (!profile_.lpae || !profile_.swiotlb) return;
     bool needed = memblock_.end_of_dram() / profile_.page_size > arm_dma_limit / profile_.page_size;
-    if (measured) {
+    if (profile_.lpae && profile_.swiotlb && measured) {
         start_kernel_allocations();
         swiotlb(needed, features_.arm_swiotlb_below_dma_limit ? arm_dma_limit : 0xffffffffULL);
-    } else if (needed) {
+    } else if (profile_.lpae && profile_.swiotlb && needed) {
         prediction_.unmodelled.push_back("swiotlb: this profile does not give the lowmem allocations made before "
                                          "the bounce buffer, so its address is not predicted");
         prediction_.unpredicted_lines.push_back("software IO TLB: ");
     }
+    // memblock_free_all() hands the rest of lowmem to the page allocator; CMA areas stay
+    // reserved here, as their pages serve movable allocations only.
+    u64 free = 0;
+    for (auto [start, end] : memblock_.free_ranges(0, lowmem_end)) free += end - start;
+    prediction_.lowmem_free = free;
 }
 
 // paging_init(): dma_contiguous_remap() maps each CMA area that lies in lowmem with

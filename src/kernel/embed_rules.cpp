@@ -61,9 +61,13 @@ std::string profile_function(const dtmem::KernelProfile& p, std::size_t index) {
 std::string catalogue_function(const std::vector<dtmem::RuleInfo>& rules) {
     std::string out = "std::span<const RuleInfo> rule_catalogue() {\n    static const RuleInfo list[] = {\n";
     for (const dtmem::RuleInfo& r : rules) {
-        out += fmt::format("        {{{}, static_cast<Severity>({}), {}, {}, {}, {}}},\n", literal(r.id),
+        std::string options;
+        for (const dtmem::RuleOption& o : r.options) {
+            options += fmt::format("{{{}, {}ULL, {}}}, ", literal(o.name), o.default_value, literal(o.help));
+        }
+        out += fmt::format("        {{{}, static_cast<Severity>({}), {}, {}, {}, {}, {{{}}}}},\n", literal(r.id),
                            static_cast<int>(r.severity), literal(r.summary), literal(r.rationale), literal(r.fix),
-                           literal(r.kernel));
+                           literal(r.kernel), options);
     }
     return out + "    };\n    return list;\n}\n";
 }

@@ -42,14 +42,62 @@ std::string kernel_line(const Analysis& analysis, const std::string& line) {
     return fmt::format("{} prints \"{}\"", analysis.prediction->profile.id, line);
 }
 
-// One finding per log line containing any of `texts`, on the region the line names.
-void lines_with(const Analysis& analysis, Findings& out, std::initializer_list<std::string_view> texts) {
-    for (const std::string& line : boot_log(analysis)) {
-        if (std::any_of(texts.begin(), texts.end(), [&](std::string_view t) { return has(line, t); })) {
-            NodeId node = region_named(analysis, line);
-            out.add(node, kernel_line(analysis, line), node == kNoNode ? "" : "reg");
+// What a finding rests on besides the tree: the defaulted inputs that move it.
+std::string rests_on(const RestsOn& defaults) {
+    if (defaults.empty()) return "";
+    std::string list = defaults.front();
+    for (std::size_t i = 1; i < defaults.size(); ++i) list += (i + 1 == defaults.size() ? " and " : ", ") + defaults[i];
+    return fmt::format(" (this rests on {}: give --load to be sure)", list);
+}
+
+const RegionOutcome* outcome_of(const Analysis& analysis, NodeId node) {
+    for (const RegionOutcome& outcome : analysis.prediction->reserved) {
+        if (outcome.node == node) return &outcome;
+    }
+    return nullptr;
+}
+
+std::string bootargs(const Analysis& analysis) {
+    const std::optional<std::string>& given = analysis.prediction->inputs_used.bootargs;
+    return given ? *given : std::string(analysis.map.chosen.bootargs.value_or(""));
+}
+
+// Where a whole-board line points in the tree: the boot arguments when they come from
+// /chosen, the memory node of the address a line names.
+void locate_in_chosen(const Analysis& analysis, Finding& finding) {
+    if (analysis.prediction->inputs_used.bootargs || analysis.map.chosen.node == kNoNode) return;
+    finding.node = analysis.map.chosen.node;
+    finding.property = "bootargs";
+}
+
+void locate_in_memory(const Analysis& analysis, std::string_view line, Finding& finding) {
+    auto at = line.find("0x");
+    if (at == std::string_view::npos) return;
+    u64 address = std::strtoull(std::string(line.substr(at + 2, 16)).c_str(), nullptr, 16);
+    for (const RamBank& bank : analysis.map.ram) {
+        if (bank.node != kNoNode && bank.range.contains(address)) {
+            finding.node = bank.node;
+            finding.property = "reg";
+            return;
         }
     }
+}
+
+// One finding per log line containing any of `texts`, on the region the line names.
+template <typename Locate>
+void lines_with(const Analysis& analysis, Findings& out, std::initializer_list<std::string_view> texts, Locate&& locate) {
+    for (const std::string& line : boot_log(analysis)) {
+        if (std::none_of(texts.begin(), texts.end(), [&](std::string_view t) { return has(line, t); })) continue;
+        NodeId node = region_named(analysis, line);
+        const RegionOutcome* outcome = node == kNoNode ? nullptr : outcome_of(analysis, node);
+        Finding& finding = out.add(node, kernel_line(analysis, line) + (outcome ? rests_on(outcome->rests_on) : ""),
+                                   node == kNoNode ? "" : "reg");
+        if (node == kNoNode) locate(line, finding);
+    }
+}
+
+void lines_with(const Analysis& analysis, Findings& out, std::initializer_list<std::string_view> texts) {
+    lines_with(analysis, out, texts, [](std::string_view, Finding&) {});
 }
 
 // panic(): arm_memblock_steal(), the FLATMEM memory map, arm64's first page table.
@@ -64,12 +112,12 @@ void dynamic_alloc_fails(const Analysis& analysis, Findings& out) {
 
 // A static region that fails because it overlaps the kernel image at a load address dtmem
 // assumed (no --load kernel=) fails only on that assumption: a warning that says so.
-void mark_default_kernel_overlap(const Analysis& analysis, Finding& finding) {
+bool mark_default_kernel_overlap(const Analysis& analysis, Finding& finding) {
     const Prediction& prediction = *analysis.prediction;
     bool assumed = std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
                                [](const std::string& a) { return a.starts_with("kernel loaded at"); });
     const BootInputs& used = prediction.inputs_used;
-    if (!assumed || finding.node == kNoNode || !used.kernel_address || !analysis.map.reserved_memory) return;
+    if (!assumed || finding.node == kNoNode || !used.kernel_address || !analysis.map.reserved_memory) return false;
     auto image = make_range(*used.kernel_address, std::max<u64>(used.kernel_image_size.value_or(1), 1));
     for (const ReservedRegion& region : analysis.map.reserved_memory->regions) {
         if (region.node != finding.node) continue;
@@ -80,9 +128,10 @@ void mark_default_kernel_overlap(const Analysis& analysis, Finding& finding) {
             finding.message += fmt::format("; it overlaps the kernel image at the assumed load address {}: give "
                                            "--load kernel=ADDR for where the boot loader puts it",
                                            hex(*used.kernel_address));
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 // A static region memblock cannot reserve (early_init_dt_reserve_memory()), or one no
@@ -100,7 +149,8 @@ void reservation_fails(const Analysis& analysis, Findings& out) {
         }
         NodeId node = region_named(analysis, line);
         Finding& finding = out.add(node, message, node == kNoNode ? "" : "reg");
-        mark_default_kernel_overlap(analysis, finding);
+        const RegionOutcome* outcome = node == kNoNode ? nullptr : outcome_of(analysis, node);
+        if (!mark_default_kernel_overlap(analysis, finding) && outcome) finding.message += rests_on(outcome->rests_on);
     }
 }
 
@@ -111,7 +161,8 @@ void cma_reserve_fails(const Analysis& analysis, Findings& out) {
         if (!has(log[i], "cma: Failed to reserve")) continue;
         std::string message = kernel_line(analysis, log[i]);
         if (i > 0 && has(log[i - 1], "cma: ") && !has(log[i - 1], "Reserved")) message += fmt::format(" after \"{}\"", log[i - 1]);
-        out.add(kNoNode, message);
+        Finding& finding = out.add(kNoNode, message);
+        if (has(bootargs(analysis), "cma=")) locate_in_chosen(analysis, finding);
     }
 }
 
@@ -129,26 +180,29 @@ void swiotlb_alloc_fails(const Analysis& analysis, Findings& out) {
     auto first = std::find_if(log.begin(), log.end(), failed);
     if (first == log.end()) return;
     auto attempts = std::count_if(first, log.end(), failed);
-    out.add(kNoNode, kernel_line(analysis, *first) +
-                         (attempts > 1 ? fmt::format(", and {} smaller attempts fail too", attempts - 1) : ""));
+    Finding& finding = out.add(kNoNode, kernel_line(analysis, *first) +
+                                            (attempts > 1 ? fmt::format(", and {} smaller attempts fail too", attempts - 1) : "") +
+                                            rests_on(analysis.prediction->swiotlb_rests_on));
+    if (has(bootargs(analysis), "swiotlb=")) locate_in_chosen(analysis, finding);
 }
 
 // Boot arguments the kernel clamps or overrides: vmalloc= (arch/arm/mm/mmu.c
 // early_vmalloc()), mem= (arm_add_memory() / memblock_cap_memory_range()), swiotlb=
 // (swiotlb_adjust_size()), cma= overriding the tree (rmem_cma_setup()).
 void cmdline_adjusted(const Analysis& analysis, Findings& out) {
+    if (!analysis.prediction) return;
+    auto in_chosen = [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); };
     lines_with(analysis, out, {"vmalloc area is too big, limiting to", "vmalloc area is too small, limiting to",
-                               "Memory limited to", "using cmdline CMA params instead"});
+                               "Memory limited to", "using cmdline CMA params instead"}, in_chosen);
     // The kernel rounds its own default size too; only a given swiotlb= is adjusted.
-    const std::optional<std::string>& given = analysis.prediction ? analysis.prediction->inputs_used.bootargs : std::nullopt;
-    std::string bootargs = given ? *given : std::string(analysis.map.chosen.bootargs.value_or(""));
-    if (has(bootargs, "swiotlb=")) lines_with(analysis, out, {"SWIOTLB bounce buffer size roundup"});
+    if (has(bootargs(analysis), "swiotlb=")) lines_with(analysis, out, {"SWIOTLB bounce buffer size roundup"}, in_chosen);
 }
 
 // RAM the kernel does not use: outside what it can address or map (early_init_dt_add_memory_arch(),
 // arm's sanity checks, a kernel without HIGHMEM).
 void memory_ignored(const Analysis& analysis, Findings& out) {
-    lines_with(analysis, out, {"Ignoring memory", "Ignoring RAM at", "Truncating memory at", "Consider using a HIGHMEM"});
+    lines_with(analysis, out, {"Ignoring memory", "Ignoring RAM at", "Truncating memory at", "Consider using a HIGHMEM"},
+               [&](std::string_view line, Finding& finding) { locate_in_memory(analysis, line, finding); });
 }
 
 // movable_node on a kernel that clears the hotpluggable flag at NUMA init (6.12).
@@ -159,59 +213,52 @@ void movable_node_ignored(const Analysis& analysis, Findings& out) {
     }
 }
 
-// The highest CPU address a DMA window reaches.
-u64 window_cpu_end(const DmaWindow& window) {
-    u64 end = 0;
-    for (const DmaRange& r : window.ranges) end = std::max(end, r.cpu_start + (r.size - 1));
-    return end;
-}
-
-// dma_alloc_contiguous() takes a device's buffers from the default CMA area unless the
-// device has its own pool; pages above the device's DMA window fail dma_coherent_ok() and
-// the allocation falls back or fails. One finding per DMA window that the area overshoots.
-void cma_above_dma_limit(const Analysis& analysis, Findings& out) {
-    if (!analysis.prediction) return;
-    auto is_default = [&](const CmaArea& area) {  // the default area: cma= / CONFIG_CMA_SIZE, or linux,cma-default
-        if (area.name == "reserved") return true;
-        const auto& reserved = analysis.map.reserved_memory;
-        return reserved && std::any_of(reserved->regions.begin(), reserved->regions.end(), [&](const ReservedRegion& r) {
-                   return r.cma_default && analysis.tree().name(r.node) == area.name;
-               });
-    };
-    for (const CmaArea& area : analysis.prediction->cma) {
-        if (!is_default(area)) continue;
-        Range cma{area.base, area.size};
-        std::map<NodeId, std::vector<NodeId>> short_windows;  // window node -> devices
-        std::map<NodeId, u64> reach;
-        for (const Device& device : analysis.map.devices) {
-            if (!device.dma_window || !device.memory_regions.empty()) continue;
-            u64 end = window_cpu_end(*device.dma_window);
-            if (end >= cma.last()) continue;
-            short_windows[device.dma_window->node].push_back(device.node);
-            reach[device.dma_window->node] = end;
+// A region the kernel accepts where the boot loader put the DTB: riscv reserves the DTB only
+// after the reserved-memory scan (arch/riscv/mm/init.c setup_bootmem()), so a dynamic
+// region can be placed on it; a static region is reserved twice without complaint unless
+// it is no-map (early_init_dt_reserve_memory()). Either way the region's users get the
+// memory while the kernel still reads the tree there (unflatten_device_tree(), and later
+// /sys/firmware/fdt and kexec).
+void dtb_overwritten(const Analysis& analysis, Findings& out) {
+    if (!analysis.prediction || !analysis.prediction->inputs_used.dtb_address || !analysis.map.reserved_memory) return;
+    const Prediction& prediction = *analysis.prediction;
+    Range dtb{*prediction.inputs_used.dtb_address, std::max<u64>(analysis.tree().blob().size(), 1)};
+    bool assumed = std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
+                               [](const std::string& a) { return a.starts_with("DTB loaded at"); });
+    for (const RegionOutcome& outcome : prediction.reserved) {
+        if (!outcome.error.empty()) continue;
+        const ReservedRegion* region = analysis.map.reserved_memory->find(outcome.node);
+        if (!region || analysis.loaded.added_regions.count(analysis.tree().path(region->node))) continue;
+        std::vector<Range> spans;
+        if (region->type == RegionType::Dynamic && outcome.placed) spans.push_back(*outcome.placed);
+        for (const AddressSize& entry : region->type == RegionType::Static ? region->reg : std::vector<AddressSize>{}) {
+            if (auto range = make_range(entry.address, entry.size)) spans.push_back(*range);
         }
-        for (const auto& [window, devices] : short_windows) {
-            Finding& f = out.add(window,
-                                 fmt::format("the default CMA area {}-{} lies {} above what {} reach{} (up to {}): {} "
-                                             "CMA allocations fail",
-                                             hex(cma.start), hex(cma.last()), cma.start > reach[window] ? "wholly" : "partly",
-                                             devices.size() == 1 ? "the device below this bus"
-                                                                 : fmt::format("the {} devices below this bus", devices.size()),
-                                             devices.size() == 1 ? "es" : "", hex(reach[window]),
-                                             devices.size() == 1 ? "its" : "their"),
-                                 "dma-ranges");
-            f.ranges = {cma};
-            f.related.push_back({devices.front(), "", "for example this device"});
+        for (const Range& span : spans) {
+            if (!span.overlaps(dtb)) continue;
+            Finding& f = out.add(
+                region->node,
+                fmt::format("this region ({}-{}{}) lies over the DTB at {}-{}: its users write over the tree the kernel "
+                            "still reads (unflatten_device_tree(), /sys/firmware/fdt, kexec){}",
+                            hex(span.start), hex(span.last()),
+                            region->type == RegionType::Dynamic ? ", where the kernel places it" : "",
+                            hex(dtb.start), hex(dtb.last()),
+                            assumed ? "; the DTB address is assumed: give --load dtb=ADDR for where the boot loader puts it"
+                                    : rests_on(outcome.rests_on)),
+                region->type == RegionType::Dynamic ? "size" : "reg");
+            f.ranges = {span, dtb};
+            if (assumed) f.severity = std::min(f.severity, Severity::Warning);
+            break;
         }
     }
 }
 
 constexpr Rule kRules[] = {
     {"boot-panic", boot_panic},
-    {"cma-above-dma-limit", cma_above_dma_limit},
     {"cma-activation-fails", cma_activation_fails},
     {"cma-reserve-fails", cma_reserve_fails},
     {"cmdline-adjusted", cmdline_adjusted},
+    {"dtb-overwritten", dtb_overwritten},
     {"dynamic-alloc-fails", dynamic_alloc_fails},
     {"memory-ignored", memory_ignored},
     {"movable-node-ignored", movable_node_ignored},

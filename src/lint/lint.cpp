@@ -14,7 +14,8 @@ namespace {
 
 std::vector<checks::Rule> all_rules() {
     std::vector<checks::Rule> rules;
-    for (auto family : {checks::diagnostic_rules(), checks::overlap_rules(), checks::pool_rules(), checks::boot_rules()}) {
+    for (auto family : {checks::diagnostic_rules(), checks::overlap_rules(), checks::pool_rules(), checks::boot_rules(),
+                        checks::budget_rules()}) {
         rules.insert(rules.end(), family.begin(), family.end());
     }
     return rules;
@@ -43,7 +44,10 @@ std::vector<Finding> lint(const Analysis& analysis, const LintOptions& options) 
         const RuleInfo* info = find_rule(id);
         if (!info) throw std::logic_error("lint rule " + id + " is not in rules/lint.yaml");
         auto level = options.severity.find(id);
-        checks::Findings out(rule.id, level != options.severity.end() ? level->second : info->severity);
+        static const std::map<std::string, u64> kNone;
+        auto tuned = options.rule_options.find(id);
+        checks::Findings out(*info, level != options.severity.end() ? level->second : info->severity,
+                             tuned != options.rule_options.end() ? tuned->second : kNone);
         rule.check(analysis, out);
         for (Finding& finding : out.all()) {
             if (!suppressed(finding, analysis.tree(), options.suppressions)) findings.push_back(std::move(finding));

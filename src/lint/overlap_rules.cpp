@@ -2,6 +2,7 @@
 // Reservations, RAM, MMIO and the initrd against each other. Every comparison is a sweep
 // over start-sorted lists, so the work is bounded by the regions and the pairs found.
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ struct Reservation {
     std::string property;   // "reg", or "size" for a dynamic region as placed
     std::string label;
     bool no_map = false;
+    std::string added_by;  // the firmware or boot loader that added it to the tree; empty: the tree's own
 };
 
 // Static /reserved-memory regions the kernel reads (fdt_scan_reserved_mem() skips
@@ -37,21 +39,20 @@ std::vector<Reservation> reservations(const Analysis& analysis) {
     const Tree& tree = analysis.tree();
     std::vector<Reservation> out;
     for (std::size_t i = 0; i < analysis.map.memreserve.size(); ++i) {
-        out.push_back({analysis.map.memreserve[i], kNoNode, "", fmt::format("/memreserve/ entry {}", i)});
+        out.push_back({analysis.map.memreserve[i], kNoNode, "", fmt::format("/memreserve/ entry {}", i), false, ""});
     }
     for_each_static_region(analysis.map, [&](const ReservedRegion& region, std::size_t index, Range range) {
         std::string label = tree.path(region.node);
         if (region.reg.size() > 1) label += fmt::format(" reg[{}]", index);
-        out.push_back({range, region.node, "reg", label, region.no_map});
+        auto added = analysis.loaded.added_regions.find(tree.path(region.node));
+        out.push_back({range, region.node, "reg", label, region.no_map,
+                       added == analysis.loaded.added_regions.end() ? "" : added->second});
     });
     if (analysis.prediction && analysis.map.reserved_memory) {
         for (const RegionOutcome& outcome : analysis.prediction->reserved) {
-            auto region = std::find_if(analysis.map.reserved_memory->regions.begin(),
-                                       analysis.map.reserved_memory->regions.end(),
-                                       [&](const ReservedRegion& r) { return r.node == outcome.node; });
-            if (outcome.placed && region != analysis.map.reserved_memory->regions.end() &&
-                region->type == RegionType::Dynamic) {
-                out.push_back({*outcome.placed, outcome.node, "size", tree.path(outcome.node) + " (as placed)"});
+            const ReservedRegion* region = analysis.map.reserved_memory->find(outcome.node);
+            if (outcome.placed && region && region->type == RegionType::Dynamic) {
+                out.push_back({*outcome.placed, outcome.node, "size", tree.path(outcome.node) + " (as placed)", false, ""});
             }
         }
     }
@@ -81,30 +82,60 @@ void overlapping_pairs(const std::vector<A>& first, const std::vector<B>& second
 // pairs past this many are counted, not listed.
 constexpr std::size_t kMaxOverlapPairs = 100;
 
-// drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
-// /memreserve/ entries and every reg entry join them here.
-void reserved_overlap(const Analysis& analysis, Findings& out) {
+// Calls visit(subject, other) for each overlapping pair of reservations that `wanted`
+// accepts; the subject is the one a fix goes to (a node of the tree's own before an added
+// region or a /memreserve/ entry).
+template <typename Wanted>
+void reservation_pairs(const Analysis& analysis, Findings& out, Wanted&& wanted,
+                       const std::function<void(const Reservation&, const Reservation&)>& visit) {
     std::vector<Reservation> all = reservations(analysis);
     std::size_t unlisted = 0;
+    auto rank = [](const Reservation& r) { return r.node == kNoNode ? 2 : r.added_by.empty() ? 0 : 1; };
     for (std::size_t i = 0; i < all.size(); ++i) {
         for (std::size_t j = i + 1; j < all.size() && all[j].range.start <= all[i].range.last(); ++j) {
+            if (!wanted(all[i], all[j])) continue;
             if (out.all().size() >= kMaxOverlapPairs) {
                 ++unlisted;
                 continue;
             }
-            const Reservation& a = all[i];
-            const Reservation& b = all[j];
-            const Reservation& subject = b.node != kNoNode ? b : a;
-            const Reservation& other = &subject == &b ? a : b;
-            Finding& f = out.add(subject.node,
-                                 fmt::format("{} ({}) overlaps {} ({})", subject.label, span(subject.range), other.label,
-                                             span(other.range)),
-                                 subject.property);
-            f.ranges = {subject.range, other.range};
-            if (other.node != kNoNode) f.related.push_back({other.node, other.property, "the other region is defined here"});
+            // Of two alike, the later-starting one.
+            bool second_first = rank(all[j]) < rank(all[i]) || (rank(all[j]) == rank(all[i]) && all[j].node != kNoNode);
+            visit(second_first ? all[j] : all[i], second_first ? all[i] : all[j]);
         }
     }
     if (unlisted > 0) out.add(kNoNode, fmt::format("{} more overlapping pairs of reservations are not listed", unlisted));
+}
+
+// drivers/of/of_reserved_mem.c __rmem_check_for_overlap() compares the regions it keeps;
+// /memreserve/ entries and every reg entry join them here. Regions the firmware or boot
+// loader added are firmware-overlap's.
+void reserved_overlap(const Analysis& analysis, Findings& out) {
+    auto own = [](const Reservation& a, const Reservation& b) { return a.added_by.empty() && b.added_by.empty(); };
+    reservation_pairs(analysis, out, own, [&](const Reservation& subject, const Reservation& other) {
+        Finding& f = out.add(subject.node,
+                             fmt::format("{} ({}) overlaps {} ({})", subject.label, span(subject.range), other.label,
+                                         span(other.range)),
+                             subject.property);
+        f.ranges = {subject.range, other.range};
+        if (other.node != kNoNode) f.related.push_back({other.node, other.property, "the other region is defined here"});
+    });
+}
+
+// The firmware keeps its own memory (OpenSBI protects it with PMP, lib/utils/fdt/fdt_fixup.c
+// fdt_reserved_memory_fixup()) and tells Linux by a /reserved-memory child; a region of
+// the tree over it is refused by memblock ("failed to reserve memory") when no-map, and
+// handed to its users while the firmware owns it otherwise.
+void firmware_overlap(const Analysis& analysis, Findings& out) {
+    auto added = [](const Reservation& a, const Reservation& b) { return !a.added_by.empty() || !b.added_by.empty(); };
+    reservation_pairs(analysis, out, added, [&](const Reservation& subject, const Reservation& other) {
+        const Reservation& firmware = other.added_by.empty() ? subject : other;
+        const Reservation& region = &firmware == &other ? subject : other;
+        Finding& f = out.add(region.node,
+                             fmt::format("{} ({}) overlaps the memory {} reserves for itself ({}, {})", region.label,
+                                         span(region.range), firmware.added_by, firmware.label, span(firmware.range)),
+                             region.property);
+        f.ranges = {region.range, firmware.range};
+    });
 }
 
 void reserved_outside_ram(const Analysis& analysis, Findings& out) {
@@ -220,6 +251,7 @@ void initrd_overlap(const Analysis& analysis, Findings& out) {
 }
 
 constexpr Rule kRules[] = {
+    {"firmware-overlap", firmware_overlap},
     {"initrd-overlap", initrd_overlap},
     {"ram-mmio-overlap", ram_mmio_overlap},
     {"reserved-mmio-overlap", reserved_mmio_overlap},

@@ -180,7 +180,8 @@ void grow(std::vector<std::uint8_t>& blob, int extra, const char* what) {
 
 // Adds `name`@base with `reg` under /reserved-memory (created like OpenSBI creates it),
 // as the first child: libfdt's fdt_add_subnode(), which firmware and bootloaders use.
-void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base_name, u64 base, u64 size) {
+// Returns the new node's path.
+std::string add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base_name, u64 base, u64 size) {
     auto fail = [](int rc) { throw Error(std::string("cannot add a reserved region to the tree: ") + fdt_strerror(rc)); };
     void* fdt = blob.data();
     auto root_cells = [&](const char* name) {
@@ -204,6 +205,8 @@ void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base
     }
     std::string name = base >> 32 ? fmt::format("{}@{:x},{:x}", base_name, base >> 32, base & 0xffffffff)
                                    : fmt::format("{}@{:x}", base_name, base);
+    // Already there: a tree the firmware has edited (e.g. read back from /sys/firmware/fdt).
+    if (fdt_subnode_offset(fdt, parent, name.c_str()) >= 0) return "/reserved-memory/" + name;
     int node = fdt_add_subnode(fdt, parent, name.c_str());
     if (node < 0) fail(node);
     std::vector<fdt32_t> reg;
@@ -213,6 +216,7 @@ void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base
     put(base, address_cells);
     put(size, size_cells);
     if (int rc = fdt_setprop(fdt, node, "reg", reg.data(), static_cast<int>(reg.size() * 4)); rc != 0) fail(rc);
+    return "/reserved-memory/" + name;
 }
 
 }  // namespace
@@ -221,12 +225,11 @@ void add_reserved_child(std::vector<std::uint8_t>& blob, const std::string& base
 // (fdt_cpu_fixup) and 1024 bytes (fdt_reserved_memory_fixup), creates /reserved-memory as
 // the root's first child when absent (cells copied from the root, empty ranges) and adds
 // mmode_resv0@<base> (reg in root cells, no no-map) as its first child.
-std::vector<std::uint8_t> apply_firmware(std::vector<std::uint8_t> blob, const Firmware& firmware) {
+std::string apply_firmware(std::vector<std::uint8_t>& blob, const Firmware& firmware) {
     validate_fdt(blob);
     grow(blob, 32, "apply the firmware's tree edits");
     grow(blob, 1024, "apply the firmware's tree edits");
-    add_reserved_child(blob, "mmode_resv0", firmware.base, firmware.region_size);
-    return blob;
+    return add_reserved_child(blob, "mmode_resv0", firmware.base, firmware.region_size);
 }
 
 std::vector<std::uint8_t> read_input(const std::string& path) { return detail::read_file(path); }
@@ -255,18 +258,23 @@ LoadedTree load_tree(std::vector<std::uint8_t> content, const std::string& path,
         }
         blob = apply_overlay(std::move(blob), std::move(overlay), overlay_path);
     }
-    if (options.firmware) blob = apply_firmware(std::move(blob), *options.firmware);
+    std::map<std::string, std::string> added;
+    if (options.firmware) {
+        added[apply_firmware(blob, *options.firmware)] = options.firmware->name == "opensbi"
+                                                            ? "OpenSBI " + options.firmware->version
+                                                            : options.firmware->name;
+    }
     if (!options.reservations.empty()) {
         validate_fdt(blob);
         for (const BootReservation& r : options.reservations) {
             grow(blob, 1024, "add a reserved region to the tree");
-            add_reserved_child(blob, r.name, r.range.start, r.range.size);
+            added[add_reserved_child(blob, r.name, r.range.start, r.range.size)] = "the boot loader (--reserve)";
         }
         // a bootloader hands on a packed tree
         fdt_pack(blob.data());
         blob.resize(fdt_totalsize(blob.data()));
     }
-    LoadedTree loaded{Tree::from_blob(std::move(blob)), format};
+    LoadedTree loaded{Tree::from_blob(std::move(blob)), format, std::move(added)};
     if (format == InputFormat::Dts) {
         std::string_view text(reinterpret_cast<const char*>(annotated.data()), annotated.size());
         loaded.tree.set_sources(detail::parse_annotated_dts(text, loaded.tree));

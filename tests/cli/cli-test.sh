@@ -220,6 +220,23 @@ expect config-unknown-key 2 "bad.yaml:1: kernal: unknown setting" -- "$dtmem" li
 printf 'kernel: arm64-6.1\nrules:\n  reg-size-zero: off\n' >"$work/repo/.dtmem.yaml"
 expect dump-config 0 "" -- "$dtmem" lint --dump-config --severity reserved-overlap=error "$work/repo/boards/a/board.dts"
 check dump-config-merged -- sh -c "grep -q '^kernel: arm64-6.1' '$work/out' && grep -q '^  reg-size-zero: off' '$work/out' && grep -q '^  reserved-overlap: error' '$work/out'"
+# Rule options: lowmem-pressure's fires case keeps 19% of lowmem (tests/lint/lowmem-pressure).
+printf 'rules:\n  lowmem-pressure: {min-free-percent: 10}\n' >"$work/tuned.yaml"
+expect config-rule-option 0 "0 warnings" -- "$dtmem" lint --config "$work/tuned.yaml" "$cases/lowmem-pressure/fires.dts"
+printf 'rules:\n  lowmem-pressure: {level: error, min-free-percent: 30}\n' >"$work/tuned.yaml"
+expect config-rule-option-level 1 "1 error" -- "$dtmem" lint --config "$work/tuned.yaml" "$cases/lowmem-pressure/fires.dts"
+expect dump-config-options 0 "" -- "$dtmem" lint --dump-config --config "$work/tuned.yaml" "$cases/lowmem-pressure/fires.dts"
+check dump-config-options-shown -- sh -c "grep -A2 '^  lowmem-pressure:' '$work/out' | tr -d '\\n' | grep -q 'level: error *min-free-percent: 30' && grep -A2 '^  zone-dma-small:' '$work/out' | tr -d '\\n' | grep -q 'level: warning *min-size: 16777216'"
+printf 'rules:\n  lowmem-pressure: {min-free: 10}\n' >"$work/bad.yaml"
+expect config-unknown-option 2 "lowmem-pressure: no option min-free" -- "$dtmem" lint --config "$work/bad.yaml" "$cases/lowmem-pressure/fires.dts"
+printf 'rules:\n  zone-dma-small: {min-size: lots}\n' >"$work/bad.yaml"
+expect config-bad-option 2 "zone-dma-small: min-size must be a number" -- "$dtmem" lint --config "$work/bad.yaml" "$cases/zone-dma-small/fires.dts"
+expect explain-option 0 "" -- "$dtmem" explain lowmem-pressure
+check explain-option-shown -- grep -q '^Option min-free-percent (default 25): ' "$work/out"
+# --reserve: what the boot loader keeps is the firmware's memory to the tree's regions
+expect reserve-overlap 1 "" -- "$dtmem" lint --format gcc --reserve 0x50000000:0x100000:bl31 "$cases/reserved-overlap/fires.dts"
+check reserve-overlap-found -- grep -q 'overlaps the memory the boot loader (--reserve) reserves for itself (/reserved-memory/bl31@50000000, .*\[firmware-overlap\]' "$work/out"
+
 expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
 
 echo "cli: $passed passed, $failed failed"

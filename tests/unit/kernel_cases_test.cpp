@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <regex>
+#include <set>
 
 #include <libfdt.h>
 #include <yaml-cpp/yaml.h>
@@ -91,7 +94,9 @@ CaseInput case_input(const fs::path& dir) {
     if (spec["firmware"]) {  // riscv: the tree as QEMU and OpenSBI hand it to Linux
         Firmware firmware;
         firmware.base = *parse_size(spec["firmware_addr"].as<std::string>());
-        in.loaded.tree = Tree::from_blob(apply_firmware(with_qemu_rng_seed(in.loaded.tree.blob()), firmware));
+        std::vector<std::uint8_t> blob = with_qemu_rng_seed(in.loaded.tree.blob());
+        in.loaded.added_regions[apply_firmware(blob, firmware)] = "OpenSBI 1.1";
+        in.loaded.tree = Tree::from_blob(std::move(blob));
     }
     in.map = build_memory_map(in.loaded.tree);
     in.inputs.kernel_address = parse_size(spec["image_addr"].as<std::string>());
@@ -168,8 +173,71 @@ TEST_CASE("recorded boots: predicted memory lines equal the kernel's") {
     for (const auto& [what, cases] : not_compared) MESSAGE("not compared in " << cases << " boots: " << what);
 }
 
+namespace {
+
+// What a recorded log shows of the layout, for the rules whose fault the kernel does not
+// print as a failure line.
+struct RecordedLayout {
+    std::vector<std::pair<std::string, Range>> listed;  // /reserved-memory regions the kernel listed, by name
+    std::vector<std::pair<std::string, Range>> kept;    // those it did not fail to reserve
+    std::map<std::string, std::optional<Range>> zones;  // "DMA", "DMA32", "HighMem" -> span (nothing: empty)
+    std::vector<Range> ram;                              // the early memory node ranges
+    std::optional<u64> available_kib, total_kib, highmem_kib;  // the "Memory:" line
+};
+
+std::optional<Range> span_from(const std::string& first, const std::string& last) {
+    return make_range(std::stoull(first, nullptr, 16), std::stoull(last, nullptr, 16) - std::stoull(first, nullptr, 16) + 1);
+}
+
+RecordedLayout recorded_layout(const std::vector<std::string>& log) {
+    RecordedLayout layout;
+    std::set<std::string> failed;
+    static const std::regex kListed(R"(OF: reserved mem: 0x([0-9a-f]+)\.\.0x([0-9a-f]+) \(\d+ KiB\) \S+ \S+ (\S+))");
+    static const std::regex kPool(R"(created (?:DMA|CMA) memory pool at 0x([0-9a-f]+), size (\d+) MiB)");
+    static const std::regex kFailed(R"(failed to reserve memory for node '([^']+)')");
+    static const std::regex kZone(R"(^  (DMA|DMA32|HighMem) +(?:\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]|empty))");
+    static const std::regex kNode(R"(node +\d+: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\])");
+    static const std::regex kMemory(R"(Memory: (\d+)K/(\d+)K available .* (\d+)K highmem\))");
+    std::smatch m;
+    for (const std::string& line : log) {
+        if (std::regex_search(line, m, kListed)) {
+            layout.listed.push_back({m[3], *span_from(m[1], m[2])});
+        } else if (std::regex_search(line, m, kPool)) {
+            layout.listed.push_back({"", *make_range(std::stoull(m[1], nullptr, 16), std::stoull(m[2]) << 20)});
+        } else if (std::regex_search(line, m, kFailed)) {
+            failed.insert(m[1]);
+        } else if (std::regex_search(line, m, kZone)) {
+            layout.zones[m[1]] = m[2].matched ? span_from(m[2], m[3]) : std::nullopt;
+        } else if (std::regex_search(line, m, kNode)) {
+            layout.ram.push_back(*span_from(m[1], m[2]));
+        } else if (std::regex_search(line, m, kMemory)) {
+            layout.available_kib = std::stoull(m[1]);
+            layout.total_kib = std::stoull(m[2]);
+            layout.highmem_kib = std::stoull(m[3]);
+        }
+    }
+    std::copy_if(layout.listed.begin(), layout.listed.end(), std::back_inserter(layout.kept),
+                 [&](const auto& region) { return failed.count(region.first) == 0; });
+    return layout;
+}
+
+// The highest CPU address each DMA-limited device's window reaches, from the tree.
+std::vector<u64> device_reaches(const MemoryMap& map) {
+    std::vector<u64> reaches;
+    for (const Device& device : map.devices) {
+        if (!device.dma_window || !device.memory_regions.empty()) continue;
+        u64 end = 0;
+        for (const DmaRange& r : device.dma_window->ranges) end = std::max(end, r.cpu_start + (r.size - 1));
+        reaches.push_back(end);
+    }
+    return reaches;
+}
+
+}  // namespace
+
 TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel failed") {
-    // What the real kernel printed, by rule: the oracle is the recorded log, not the prediction.
+    // What the real kernel printed or laid out, by rule: the oracle is the recorded log, not
+    // the prediction.
     const std::map<std::string, std::vector<std::string>> kFailureLines = {
         {"boot-panic", {"Kernel panic - not syncing: Failed"}},
         {"dynamic-alloc-fails", {"failed to allocate memory for node '"}},
@@ -180,6 +248,52 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
         {"cmdline-adjusted", {"limiting to", "Memory limited to", "using cmdline CMA params instead"}},
         {"memory-ignored", {"Ignoring memory", "Ignoring RAM", "Truncating memory", "HIGHMEM enabled kernel"}},
     };
+    // The rules whose fault shows in the recorded layout, with the threshold rules' defaults.
+    using LayoutOracle = std::function<bool(const RecordedLayout&, const CaseInput&)>;
+    const std::map<std::string, LayoutOracle> kLayoutFaults = {
+        {"firmware-overlap",  // a region the kernel listed over the one OpenSBI added
+         [](const RecordedLayout& layout, const CaseInput&) {
+             for (const auto& [name, span] : layout.listed) {
+                 if (!name.starts_with("mmode_resv")) continue;
+                 for (const auto& [other, other_span] : layout.listed) {
+                     if (other != name && other_span.overlaps(span)) return true;
+                 }
+             }
+             return false;
+         }},
+        {"dtb-overwritten",  // a region the kernel kept over the DTB QEMU loaded
+         [](const RecordedLayout& layout, const CaseInput& in) {
+             Range dtb{*in.inputs.dtb_address, in.loaded.tree.blob().size()};
+             return std::any_of(layout.kept.begin(), layout.kept.end(),
+                                [&](const auto& region) { return region.second.overlaps(dtb); });
+         }},
+        {"lowmem-pressure",  // free lowmem ("available" less highmem) under 25% of lowmem
+         [](const RecordedLayout& layout, const CaseInput&) {
+             if (!layout.available_kib || !layout.zones.count("HighMem")) return false;
+             const std::optional<Range>& high = layout.zones.at("HighMem");
+             u64 lowmem = 0;
+             for (const Range& r : layout.ram) {
+                 u64 end = high ? std::min(r.start + r.size, high->start) : r.start + r.size;
+                 if (end > r.start) lowmem += end - r.start;
+             }
+             return (*layout.available_kib - *layout.highmem_kib) * 100 < (lowmem >> 10) * 25;
+         }},
+        {"zone-dma-small",  // a DMA-limited device reaches under 16 MiB of ZONE_DMA/DMA32
+         [](const RecordedLayout& layout, const CaseInput& in) {
+             if (!layout.zones.count("DMA") && !layout.zones.count("DMA32")) return false;
+             for (u64 reach : device_reaches(in.map)) {
+                 if (layout.ram.empty() || reach >= layout.ram.back().last()) continue;
+                 u64 usable = 0;
+                 for (const char* name : {"DMA", "DMA32"}) {
+                     auto zone = layout.zones.find(name);
+                     if (zone == layout.zones.end() || !zone->second || zone->second->start > reach) continue;
+                     usable += std::min(zone->second->last(), reach) - zone->second->start + 1;
+                 }
+                 if (usable < (u64{16} << 20)) return true;
+             }
+             return false;
+         }},
+    };
     std::map<std::string, std::pair<int, int>> fired_quiet;  // per rule: boots where it fired, stayed quiet
     for (const fs::path& dir : kernel_cases()) {
         CaseInput in = case_input(dir);
@@ -187,8 +301,9 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
             CAPTURE(dir.filename().string());
             CAPTURE(kernel);
             std::vector<std::string> recorded = read_lines(log);
-            Analysis analysis{dir.filename().string(), {Tree::from_blob(in.loaded.tree.blob()), InputFormat::Dtb}, {},
-                              std::nullopt, {}};
+            Analysis analysis{dir.filename().string(),
+                              {Tree::from_blob(in.loaded.tree.blob()), InputFormat::Dtb, in.loaded.added_regions},
+                              {}, std::nullopt, {}};
             analysis.map = build_memory_map(analysis.tree());
             analysis.prediction = predict_boot(analysis.tree(), analysis.map, find_profile(kProfiles.at(kernel), std::nullopt),
                                                in.inputs);
@@ -196,8 +311,12 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
             bool died_elsewhere = std::any_of(recorded.begin(), recorded.end(), [](const std::string& line) {
                 return line.find("Internal error: Oops - BUG") != std::string::npos;
             });
+            RecordedLayout layout = recorded_layout(recorded);
+            std::map<std::string, bool> shown;  // rule -> the recorded boot shows its fault
+            for (const auto& [rule, oracle] : kLayoutFaults) shown[rule] = oracle(layout, in);
             for (const auto& [rule, texts] : kFailureLines) {
-                bool printed = std::any_of(recorded.begin(), recorded.end(), [&](const std::string& line) {
+                bool& printed = shown[rule];
+                printed = std::any_of(recorded.begin(), recorded.end(), [&](const std::string& line) {
                     return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) {
                         return line.find(t) != std::string::npos;
                     });
@@ -212,6 +331,8 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
                         return line.find("SWIOTLB bounce buffer size roundup") != std::string::npos;
                     });
                 }
+            }
+            for (const auto& [rule, printed] : shown) {
                 bool fired = std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.rule == rule; });
                 if (died_elsewhere && fired && !printed) continue;  // compared only up to the BUG
                 CAPTURE(rule);

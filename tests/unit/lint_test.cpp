@@ -104,6 +104,17 @@ TEST_CASE("lint options: a disabled rule is silent, a severity is overridden, a 
     CHECK(count(lint(analysis, accepted), "reserved-overlap") == 0);
 }
 
+TEST_CASE("lint options: a rule option replaces the catalogue's default") {
+    Analysis analysis = analyze(request_for(kCases / "lowmem-pressure/fires.dts"));  // 19% of lowmem free
+    CHECK(count(analysis, "lowmem-pressure") == 1);
+    LintOptions lower;
+    lower.rule_options["lowmem-pressure"]["min-free-percent"] = 15;
+    CHECK(count(lint(analysis, lower), "lowmem-pressure") == 0);
+    LintOptions higher;
+    higher.rule_options["lowmem-pressure"]["min-free-percent"] = 20;
+    CHECK(count(lint(analysis, higher), "lowmem-pressure") == 1);
+}
+
 TEST_CASE("example boards: the findings written by hand in boards/*/expect/lint.txt, from DTS and DTB") {
     int boards = 0;
     for (const auto& entry : fs::directory_iterator(fs::path(DTMEM_SOURCE_DIR) / "boards")) {
