@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -229,6 +231,33 @@ std::string find_config_or_none(const std::string& input) {
 }
 
 // One input's lint result: its rendered output, or the line that says it could not be read.
+// "dtmem lint: N/M files" on a terminal's stderr while a run of many inputs takes long;
+// erased before the findings are printed.
+class Progress {
+public:
+    explicit Progress(std::size_t total)
+        : total_(total), shown_(total > 1 && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+    void update(std::size_t done) {
+        if (!shown_) return;
+        auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        drawn_ = true;
+        std::cerr << fmt::format("\rdtmem lint: {}/{} files", done, total_) << std::flush;
+    }
+    void clear() {
+        if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
+    }
+
+private:
+    std::size_t total_;
+    bool shown_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point start_, last_;
+    std::mutex mutex_;
+};
+
 struct LintResult {
     std::string output;
     std::string error;
@@ -341,7 +370,8 @@ int run_lint(const LintCommand& command) {
     bool color = command.format == "text" && use_color(command.in.color);
 
     std::vector<LintResult> results(files.size());
-    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> next{0}, done{0};
+    Progress progress(files.size());
     auto worker = [&] {
         for (std::size_t i; (i = next++) < files.size();) {
             try {
@@ -349,6 +379,7 @@ int run_lint(const LintCommand& command) {
             } catch (const dtmem::Error& e) {
                 results[i].error = dtmem::format_error(files[i] == "-" ? "<stdin>" : files[i], e);
             }
+            progress.update(++done);
         }
     };
     unsigned jobs = command.jobs ? command.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -356,6 +387,7 @@ int run_lint(const LintCommand& command) {
     for (unsigned j = 1; j < std::min<std::size_t>(jobs, files.size()); ++j) threads.emplace_back(worker);
     worker();
     for (std::thread& t : threads) t.join();
+    progress.clear();
 
     std::array<int, 3> totals{};
     int unreadable = 0;

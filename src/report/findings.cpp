@@ -64,33 +64,55 @@ void write_findings_gcc(std::ostream& out, const Analysis& analysis, const std::
     }
 }
 
+// Grouped by the file each finding points into, the input's own findings first, as
+// linters for people do (eslint's "stylish"); the source line is quoted with a caret.
 void write_findings_text(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings, bool color) {
     static constexpr const char* kColors[] = {"36", "33", "31"};  // note, warning, error
     auto paint = [color](std::string_view text, const char* code) {
         return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
     };
     SourceLines sources;
-    auto quote = [&](NodeId node, const std::string& property) {
-        auto at = source_of(analysis, node, property);
+    auto quote = [&](const std::optional<SourceLocation>& at) {
         if (!at) return;
         if (auto text = sources.line(at->file, at->line)) {
-            out << "    " << *text << '\n';
+            out << "      " << *text << '\n';
             std::string pad;
             for (int i = 1; i < at->column && static_cast<std::size_t>(i) <= text->size(); ++i) {
                 pad += (*text)[i - 1] == '\t' ? '\t' : ' ';
             }
-            out << "    " << pad << paint("^", "32") << '\n';
+            out << "      " << pad << paint("^", "32") << '\n';
         }
     };
+    // "line:col" within the group's file; the whole path elsewhere.
+    auto place = [&](const std::optional<SourceLocation>& at, const std::string& group) {
+        if (!at) return std::string();
+        return at->file == group ? fmt::format("{}:{}: ", at->line, at->column)
+                                 : fmt::format("{}:{}:{}: ", at->file, at->line, at->column);
+    };
+    std::vector<std::string> files{analysis.file};
+    std::map<std::string, std::vector<const Finding*>> by_file;
     for (const Finding& f : findings) {
-        out << fmt::format("{}: {}: {}{} [{}]\n", where(analysis, f.node, f.property),
-                           paint(severity_name(f.severity), kColors[static_cast<int>(f.severity)]),
-                           subject(analysis, f.node), f.message, f.rule);
-        quote(f.node, f.property);
-        for (const RelatedLocation& r : f.related) {
-            out << fmt::format("{}: {}: {}{}\n", where(analysis, r.node, r.property), paint("note", kColors[0]),
-                               subject(analysis, r.node), r.message);
-            quote(r.node, r.property);
+        auto at = source_of(analysis, f.node, f.property);
+        std::string file = at ? at->file : analysis.file;
+        if (!by_file.count(file) && file != analysis.file) files.push_back(file);
+        by_file[file].push_back(&f);
+    }
+    for (const std::string& file : files) {
+        auto group = by_file.find(file);
+        if (group == by_file.end()) continue;
+        out << paint(file, "1") << '\n';
+        for (const Finding* f : group->second) {
+            auto at = source_of(analysis, f->node, f->property);
+            out << fmt::format("  {}{}: {}{} [{}]\n", place(at, file),
+                               paint(severity_name(f->severity), kColors[static_cast<int>(f->severity)]),
+                               subject(analysis, f->node), f->message, f->rule);
+            quote(at);
+            for (const RelatedLocation& r : f->related) {
+                auto related_at = source_of(analysis, r.node, r.property);
+                out << fmt::format("  {}{}: {}{}\n", place(related_at, file), paint("note", kColors[0]),
+                                   subject(analysis, r.node), r.message);
+                quote(related_at);
+            }
         }
     }
 }

@@ -182,7 +182,14 @@ expect lint-gcc 0 "" -- "$dtmem" lint --format gcc "$cases/reserved-overlap/fire
 check lint-gcc-line -- grep -qE '^.*reserved-overlap/fires.dts:6:16: warning: /reserved-memory/b@50100000: .* \[reserved-overlap\]$' "$work/out"
 check lint-gcc-related -- grep -qE '^.*reserved-overlap/fires.dts:5:16: note: /reserved-memory/a@50000000: the other region is defined here$' "$work/out"
 expect lint-text-caret 0 "" -- "$dtmem" lint --color never "$cases/reserved-overlap/fires.dts"
-check lint-text-source -- grep -qE '^    \^$|^    [[:space:]]+\^$' "$work/out"
+check lint-text-source -- grep -qE '^      [[:space:]]*\^$' "$work/out"
+# Text groups findings by the file they point into: one heading per file, "line:col" under it,
+# a related location in another file with its whole path.
+mkdir -p "$work/grouped" "$work/tests/lint" && cp "$cases/common.dtsi" "$work/tests/lint/"
+printf '/ {\n\treserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n\t\tb@50100000 { reg = <0 0x50100000 0 0x200000>; no-map; }; };\n};\n' >"$work/grouped/soc.dtsi"
+printf '/dts-v1/;\n#include "../tests/lint/common.dtsi"\n#include "soc.dtsi"\n/ { reserved-memory { a@50000000 { reg = <0 0x50000000 0 0x200000>; no-map; }; }; };\n' >"$work/grouped/board.dts"
+expect lint-text-grouped 0 "" -- "$dtmem" lint --color never "$work/grouped/board.dts"
+check lint-text-grouped-heading -- sh -c "grep -qx '$work/grouped/soc.dtsi' '$work/out' && grep -qE '^  3:16: warning: /reserved-memory/b@50100000: ' '$work/out' && grep -qE '^  $work/grouped/board.dts:4:[0-9]+: note: /reserved-memory/a@50000000' '$work/out'"
 dtc -q -I dts -O dtb -o "$work/overlap.dtb" <(cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$cases" "$cases/reserved-overlap/fires.dts" 2>/dev/null)
 expect lint-dtb 0 "" -- "$dtmem" lint --format gcc "$work/overlap.dtb"
 check lint-dtb-line -- grep -qE "^$work/overlap.dtb: warning: /reserved-memory/b@50100000: .*\[reserved-overlap\]" "$work/out"
