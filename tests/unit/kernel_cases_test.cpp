@@ -182,6 +182,7 @@ struct RecordedLayout {
     std::vector<std::pair<std::string, Range>> kept;    // those it did not fail to reserve
     std::map<std::string, std::optional<Range>> zones;  // "DMA", "DMA32", "HighMem" -> span (nothing: empty)
     std::vector<Range> ram;                              // the early memory node ranges
+    std::optional<Range> default_cma;                    // "cma: Reserved N MiB at ADDR"
     std::optional<u64> available_kib, total_kib, highmem_kib;  // the "Memory:" line
 };
 
@@ -197,6 +198,7 @@ RecordedLayout recorded_layout(const std::vector<std::string>& log) {
     static const std::regex kFailed(R"(failed to reserve memory for node '([^']+)')");
     static const std::regex kZone(R"(^  (DMA|DMA32|HighMem) +(?:\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]|empty))");
     static const std::regex kNode(R"(node +\d+: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\])");
+    static const std::regex kDefaultCma(R"(^cma: Reserved (\d+) MiB at 0x([0-9a-f]+))");
     static const std::regex kMemory(R"(Memory: (\d+)K/(\d+)K available .* (\d+)K highmem\))");
     std::smatch m;
     for (const std::string& line : log) {
@@ -210,6 +212,8 @@ RecordedLayout recorded_layout(const std::vector<std::string>& log) {
             layout.zones[m[1]] = m[2].matched ? span_from(m[2], m[3]) : std::nullopt;
         } else if (std::regex_search(line, m, kNode)) {
             layout.ram.push_back(*span_from(m[1], m[2]));
+        } else if (std::regex_search(line, m, kDefaultCma)) {
+            layout.default_cma = make_range(std::stoull(m[2], nullptr, 16), std::stoull(m[1]) << 20);
         } else if (std::regex_search(line, m, kMemory)) {
             layout.available_kib = std::stoull(m[1]);
             layout.total_kib = std::stoull(m[2]);
@@ -277,6 +281,13 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
                  if (end > r.start) lowmem += end - r.start;
              }
              return (*layout.available_kib - *layout.highmem_kib) * 100 < (lowmem >> 10) * 25;
+         }},
+        {"cma-above-dma-limit",  // the default CMA area ends above a DMA-limited device's reach
+         [](const RecordedLayout& layout, const CaseInput& in) {
+             std::vector<u64> reaches = device_reaches(in.map);
+             return layout.default_cma && std::any_of(reaches.begin(), reaches.end(), [&](u64 reach) {
+                        return reach < layout.default_cma->last();
+                    });
          }},
         {"zone-dma-small",  // a DMA-limited device reaches under 16 MiB of ZONE_DMA/DMA32
          [](const RecordedLayout& layout, const CaseInput& in) {
