@@ -47,7 +47,7 @@ std::string rests_on(const RestsOn& defaults) {
     if (defaults.empty()) return "";
     std::string list = defaults.front();
     for (std::size_t i = 1; i < defaults.size(); ++i) list += (i + 1 == defaults.size() ? " and " : ", ") + defaults[i];
-    return fmt::format(" (this rests on {}: give --load to be sure)", list);
+    return fmt::format("; this rests on {}: give --load for where the boot loader puts things", list);
 }
 
 const RegionOutcome* outcome_of(const Analysis& analysis, NodeId node) {
@@ -229,10 +229,13 @@ void dtb_overwritten(const Analysis& analysis, Findings& out) {
         if (!outcome.error.empty()) continue;
         const ReservedRegion* region = analysis.map.reserved_memory->find(outcome.node);
         if (!region || analysis.loaded.added_regions.count(analysis.tree().path(region->node))) continue;
-        std::vector<Range> spans;
-        if (region->type == RegionType::Dynamic && outcome.placed) spans.push_back(*outcome.placed);
-        for (const AddressSize& entry : region->type == RegionType::Static ? region->reg : std::vector<AddressSize>{}) {
-            if (auto range = make_range(entry.address, entry.size)) spans.push_back(*range);
+        std::vector<Range> spans;  // a dynamic region where it is placed, a static one's reg entries
+        if (region->type == RegionType::Dynamic) {
+            if (outcome.placed) spans.push_back(*outcome.placed);
+        } else {
+            for (const AddressSize& entry : region->reg) {
+                if (auto range = make_range(entry.address, entry.size)) spans.push_back(*range);
+            }
         }
         for (const Range& span : spans) {
             if (!span.overlaps(dtb)) continue;

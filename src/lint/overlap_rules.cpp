@@ -2,7 +2,6 @@
 // Reservations, RAM, MMIO and the initrd against each other. Every comparison is a sweep
 // over start-sorted lists, so the work is bounded by the regions and the pairs found.
 #include <algorithm>
-#include <functional>
 #include <map>
 
 #include <fmt/format.h>
@@ -85,9 +84,8 @@ constexpr std::size_t kMaxOverlapPairs = 100;
 // Calls visit(subject, other) for each overlapping pair of reservations that `wanted`
 // accepts; the subject is the one a fix goes to (a node of the tree's own before an added
 // region or a /memreserve/ entry).
-template <typename Wanted>
-void reservation_pairs(const Analysis& analysis, Findings& out, Wanted&& wanted,
-                       const std::function<void(const Reservation&, const Reservation&)>& visit) {
+template <typename Wanted, typename Visit>
+void reservation_pairs(const Analysis& analysis, Findings& out, Wanted&& wanted, Visit&& visit) {
     std::vector<Reservation> all = reservations(analysis);
     std::size_t unlisted = 0;
     auto rank = [](const Reservation& r) { return r.node == kNoNode ? 2 : r.added_by.empty() ? 0 : 1; };
