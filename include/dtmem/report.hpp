@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dtmem/analysis.hpp"
+#include "dtmem/diff.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
@@ -43,6 +44,15 @@ void write_findings_github(std::ostream& out, const Analysis& analysis, const st
 // SARIF 2.1.0: each input's results (JSON objects, comma-separated), then one document
 // for all of them with the rule descriptors of the catalogue. Paths are relative to the
 // working directory (%SRCROOT%).
+// Where a finding points: "file:line:col" in the DTS sources, else the input file.
+std::string finding_location(const Analysis& analysis, const Finding& finding);
+
+// What a tree change does to memory (dtmem diff): text for people, JSON for tools,
+// Markdown for a pull-request comment.
+void write_diff_text(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff, bool color);
+void write_diff_json(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
+void write_diff_markdown(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
+
 std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings);
 void write_sarif(std::ostream& out, const std::vector<std::string>& results);
 

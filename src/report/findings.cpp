@@ -53,6 +53,10 @@ private:
 
 }  // namespace
 
+std::string finding_location(const Analysis& analysis, const Finding& finding) {
+    return where(analysis, finding.node, finding.property);
+}
+
 void write_findings_gcc(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings) {
     for (const Finding& f : findings) {
         out << fmt::format("{}: {}: {}{} [{}]\n", where(analysis, f.node, f.property), severity_name(f.severity),

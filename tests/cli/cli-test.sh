@@ -246,5 +246,21 @@ check reserve-overlap-found -- grep -q 'overlaps the memory the boot loader (--r
 
 expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
 
+# --- diff: the review of tests/diff (OP-TEE moved onto the VPU carve-out, CMA doubled)
+fixture=$top/tests/diff
+expect diff-warning-passes 0 "" -- "$dtmem" diff "$fixture/before/board.dts" "$fixture/after/board.dts"
+check diff-text -- sh -c "grep -q 'reservation /reserved-memory/optee@7e000000 (was /reserved-memory/optee@be000000) moved' '$work/out' && grep -q '^  new .*after/board.dts:8:27: warning: .*\[reserved-overlap\]' '$work/out'"
+expect diff-fail-on-warning 1 "" -- "$dtmem" diff --fail-on warning "$fixture/before/board.dts" "$fixture/after/board.dts"
+expect diff-fixed-passes 0 "" -- "$dtmem" diff --fail-on warning "$fixture/after/board.dts" "$fixture/before/board.dts"
+check diff-fixed -- grep -q '^  fixed .*\[reserved-overlap\]' "$work/out"
+expect diff-markdown 0 "" -- "$dtmem" diff --format markdown "$fixture/before/board.dts" "$fixture/after/board.dts"
+check diff-markdown-tables -- sh -c "grep -qx '| | severity | rule | where | finding |' '$work/out' && grep -q '^| new | warning | .reserved-overlap. |' '$work/out' && grep -q '^| grew | CMA area .linux,cma. | 0xba000000-0xbdffffff (64 MiB) | 0xb8000000-0xbfffffff (128 MiB) |' '$work/out'"
+expect diff-json 0 "" -- "$dtmem" diff --format json "$fixture/before/board.dts" "$fixture/after/board.dts"
+check diff-json-fields -- python3 -c "import json,sys; d=json.load(open('$work/out')); assert d['introduced'][0]['rule']=='reserved-overlap' and d['fixed']==[] and any(c['change']=='moved' and c['kind']=='reservation' for c in d['changes'])"
+expect diff-same 0 "" -- "$dtmem" diff "$cases/reserved-overlap/fires.dts" "$cases/reserved-overlap/fires.dts"
+check diff-same-nothing -- grep -q '^  memory: no change$' "$work/out"
+expect diff-unreadable 2 "no-such.dts" -- "$dtmem" diff "$fixture/before/board.dts" "$work/no-such.dts"
+expect diff-one-side 2 "" -- "$dtmem" diff "$fixture/before/board.dts"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

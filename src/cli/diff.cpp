@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// dtmem diff OLD NEW: what a tree change does to memory and which findings it brings or
+// fixes. Both sides are analysed with the same settings (the new side's .dtmem.yaml or
+// --config, under the command line); the exit status looks at the new findings only.
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli.hpp"
+#include "dtmem/error.hpp"
+#include "dtmem/report.hpp"
+
+namespace dtmem::cli {
+
+CLI::App* add_diff_command(CLI::App& app, DiffCommand& command) {
+    CLI::App* sub = app.add_subcommand("diff", "What a device-tree change does to memory, for review");
+    sub->add_option("old", command.before, "The tree before the change (DTB or DTS)")->required();
+    sub->add_option("new", command.after, "The tree after the change (DTB or DTS)")->required();
+    sub->add_option("--format", command.format, "Output format: text, json, markdown (a pull-request comment)")
+        ->check(CLI::IsMember({"text", "json", "markdown"}))
+        ->capture_default_str();
+    add_lint_level_options(sub, command.levels);
+    add_input_options(sub, command.in);
+    return sub;
+}
+
+int run_diff(const DiffCommand& command) {
+    Settings settings;
+    try {
+        std::string path = config_path_for(command.levels, command.after);
+        auto merged = settings_for(command.in, command.levels, path.empty() ? Config{} : load_config(path));
+        if (auto* error = std::get_if<std::string>(&merged)) {
+            std::cerr << *error << '\n';
+            return kExitInput;
+        }
+        settings = std::get<Settings>(std::move(merged));
+    } catch (const Error& e) {
+        std::cerr << "dtmem: error: " << e.what() << '\n';
+        return kExitInput;
+    }
+    auto analyse = [&](const std::string& file) {
+        try {
+            return analyze_file(settings.in, std::get<Request>(make_request(settings.in, file)));
+        } catch (const Error& e) {
+            throw Error(format_error(file == "-" ? "<stdin>" : file, e));
+        }
+    };
+    try {
+        Analysis before = analyse(command.before);
+        Analysis after = analyse(command.after);
+        MemoryDiff diff = diff_analyses(before, lint(before, settings.lint), after, lint(after, settings.lint));
+        bool color = command.format == "text" && use_color(command.in.color);
+        std::ostringstream out;
+        if (command.format == "json") {
+            write_diff_json(out, before, after, diff);
+        } else if (command.format == "markdown") {
+            write_diff_markdown(out, before, after, diff);
+        } else {
+            write_diff_text(out, before, after, diff, color);
+        }
+        std::cout << terminal_safe(out.str(), color);
+        bool failed = std::any_of(diff.introduced.begin(), diff.introduced.end(),
+                                  [&](const Finding& f) { return f.severity >= settings.fail_on; });
+        if (int status = flush_output()) return status;
+        return failed && !command.levels.exit_zero ? kExitFindings : 0;
+    } catch (const Error& e) {
+        std::cerr << e.what() << '\n';
+        return kExitInput;
+    }
+}
+
+}  // namespace dtmem::cli
