@@ -8,6 +8,7 @@
 
 #include "dtmem/analysis.hpp"
 #include "dtmem/diff.hpp"
+#include "dtmem/suggest.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/memory_map.hpp"
@@ -52,6 +53,10 @@ std::string finding_location(const Analysis& analysis, const Finding& finding);
 void write_diff_text(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff, bool color);
 void write_diff_json(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
 void write_diff_markdown(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
+
+// Verified fixes (dtmem suggest): text for people, JSON for tools.
+void write_suggestions_text(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);
+void write_suggestions_json(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);
 
 std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings);
 void write_sarif(std::ostream& out, const std::vector<std::string>& results);

@@ -106,4 +106,14 @@ struct DiffCommand {
 CLI::App* add_diff_command(CLI::App& app, DiffCommand& command);
 int run_diff(const DiffCommand& command);
 
+struct SuggestCommand {
+    std::string file;
+    std::string format = "text";
+    bool apply = false;
+    LintLevels levels;
+    InputOptions in;
+};
+CLI::App* add_suggest_command(CLI::App& app, SuggestCommand& command);
+int run_suggest(const SuggestCommand& command);
+
 }  // namespace dtmem::cli

@@ -14,8 +14,8 @@ namespace {
 
 bool has(std::string_view line, std::string_view text) { return line.find(text) != std::string_view::npos; }
 
-// The /reserved-memory child the kernel names in a line ('NAME' or "node NAME ..."): the
-// kernel prints the node's name, unique among its siblings.
+// The /reserved-memory child the kernel names in a line ('NAME', "node NAME ..." or
+// "CMA area NAME"): the kernel prints the node's name, unique among its siblings.
 NodeId region_named(const Analysis& analysis, std::string_view line) {
     std::string_view name;
     if (auto quote = line.find('\''); quote != std::string_view::npos) {
@@ -23,6 +23,9 @@ NodeId region_named(const Analysis& analysis, std::string_view line) {
         if (end != std::string_view::npos) name = line.substr(quote + 1, end - quote - 1);
     } else if (auto node = line.find("node "); node != std::string_view::npos) {
         name = line.substr(node + 5);
+        name = name.substr(0, name.find(' '));
+    } else if (auto area = line.find("CMA area "); area != std::string_view::npos) {  // mm/cma.c cma_activate_area()
+        name = line.substr(area + 9);
         name = name.substr(0, name.find(' '));
     }
     const auto& reserved = analysis.map.reserved_memory;

@@ -262,5 +262,19 @@ check diff-same-nothing -- grep -q '^  memory: no change$' "$work/out"
 expect diff-unreadable 2 "no-such.dts" -- "$dtmem" diff "$fixture/before/board.dts" "$work/no-such.dts"
 expect diff-one-side 2 "" -- "$dtmem" diff "$fixture/before/board.dts"
 
+# --- suggest: verified fixes; --apply prints only the new command line
+expect suggest-vmalloc 0 "" -- "$dtmem" suggest "$top/boards/armhf-vmalloc-panic/board.dts"
+check suggest-vmalloc-text -- sh -c "grep -q '^  boot argument: remove vmalloc=$' '$work/out' && grep -q '^    fixes boot-panic ' '$work/out'"
+expect suggest-apply 0 "" -- "$dtmem" suggest --apply "$top/boards/armhf-vmalloc-panic/board.dts"
+check suggest-apply-line -- sh -c "[ \"\$(cat '$work/out')\" = 'console=ttyAMA0 root=/dev/mmcblk0p2' ]"
+expect suggest-json 0 "" -- "$dtmem" suggest --format json "$top/boards/arm64-cma-above-4g/board.dts"
+check suggest-json-tree -- python3 -c "import json; d=json.load(open('$work/out')); s=d['suggestions']; assert len(s)==1 and s[0]['kind']=='tree' and s[0]['property']=='reg' and d['bootargs'] is None"
+expect suggest-apply-none 1 "no verified boot-argument change" -- "$dtmem" suggest --apply "$top/boards/arm64-cma-above-4g/board.dts"
+expect suggest-unfixed 1 "" -- "$dtmem" suggest "$top/tests/kernel-cases/arm64-dma-window-8m-device/board.dts"
+check suggest-unfixed-said -- grep -q '^  nothing verified for cma-reserve-fails ' "$work/out"
+expect suggest-clean 0 "" -- "$dtmem" suggest "$cases/reserved-overlap/quiet.dts"
+check suggest-clean-said -- grep -q 'no finding that a boot argument or a reserved-memory change fixes' "$work/out"
+echo 'dtmem' | expect suggest-bad-input 2 "<stdin>" -- "$dtmem" suggest -
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

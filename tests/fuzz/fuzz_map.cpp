@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer harness: bytes as a DTB through the whole pipeline, load → map → a prediction
-// for every shipped kernel → lint → text, JSON and the findings in every format. A dtmem::Error (an unusable blob, a profile
+// for every shipped kernel → lint → diff → text, JSON and the findings in every format. A dtmem::Error (an unusable blob, a profile
 // that cannot predict) is an expected outcome; anything else is a bug: another exception,
 // a crash, a sanitizer report, a hang or a blow-up (run-fuzz.sh sets the limits).
 // The tree's /chosen/bootargs is fuzzed with it, so command-line parsing is covered too.
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dtmem/analysis.hpp"
+#include "dtmem/diff.hpp"
 #include "dtmem/error.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/memory_map.hpp"
@@ -24,6 +25,12 @@ void lint_and_report(const dtmem::Analysis& analysis, std::ostream& sink) {
     dtmem::write_findings_text(sink, analysis, findings, false);
     dtmem::write_findings_gcc(sink, analysis, findings);
     dtmem::write_findings_json(sink, analysis, findings);
+    // The diff of the tree against itself without findings: every memory fact and every
+    // finding's rendering as new.
+    dtmem::MemoryDiff diff = dtmem::diff_analyses(analysis, {}, analysis, findings);
+    dtmem::write_diff_text(sink, analysis, analysis, diff, false);
+    dtmem::write_diff_json(sink, analysis, analysis, diff);
+    dtmem::write_diff_markdown(sink, analysis, analysis, diff);
 }
 
 }  // namespace
