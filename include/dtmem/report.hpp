@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dtmem/analysis.hpp"
+#include "dtmem/check.hpp"
 #include "dtmem/diff.hpp"
 #include "dtmem/suggest.hpp"
 #include "dtmem/lint.hpp"
@@ -57,6 +58,11 @@ void write_diff_markdown(std::ostream& out, const Analysis& before, const Analys
 // Verified fixes (dtmem suggest): text for people, JSON for tools.
 void write_suggestions_text(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);
 void write_suggestions_json(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);
+
+// The real board against the prediction (dtmem check): text and JSON.
+void write_check_text(std::ostream& out, const Analysis& analysis, const BootLog& log, const LogComparison& comparison,
+                      bool color);
+void write_check_json(std::ostream& out, const Analysis& analysis, const BootLog& log, const LogComparison& comparison);
 
 std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings);
 void write_sarif(std::ostream& out, const std::vector<std::string>& results);

@@ -116,4 +116,13 @@ struct SuggestCommand {
 CLI::App* add_suggest_command(CLI::App& app, SuggestCommand& command);
 int run_suggest(const SuggestCommand& command);
 
+struct CheckCommand {
+    std::string file;
+    std::string boot_log;
+    std::string format = "text";
+    InputOptions in;
+};
+CLI::App* add_check_command(CLI::App& app, CheckCommand& command);
+int run_check(const CheckCommand& command);
+
 }  // namespace dtmem::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     CLI::App* diff_app = add_diff_command(app, diff);
     SuggestCommand suggest;
     CLI::App* suggest_app = add_suggest_command(app, suggest);
+    CheckCommand check;
+    CLI::App* check_app = add_check_command(app, check);
     bool rules_markdown = false;
     CLI::App* rules_app = app.add_subcommand("rules", "List the lint rules: id, default severity, summary");
     rules_app->add_flag("--markdown", rules_markdown, "The whole catalogue as Markdown (docs/rules.md)");
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
         if (*lint_app) return run_lint(lint);
         if (*diff_app) return run_diff(diff);
         if (*suggest_app) return run_suggest(suggest);
+        if (*check_app) return run_check(check);
         if (*rules_app) return run_rules(rules_markdown);
         if (*explain_app) return run_explain(explain_id);
     } catch (const std::exception& e) {

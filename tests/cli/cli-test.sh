@@ -276,5 +276,16 @@ expect suggest-clean 0 "" -- "$dtmem" suggest "$cases/reserved-overlap/quiet.dts
 check suggest-clean-said -- grep -q 'no finding that a boot argument or a reserved-memory change fixes' "$work/out"
 echo 'dtmem' | expect suggest-bad-input 2 "<stdin>" -- "$dtmem" suggest -
 
+# --- check: a recorded boot agrees; the hand-altered log disagrees (kernel series and
+# command line taken from the log)
+recorded=$top/tests/kernel-cases/arm64-cma-default-dynamic
+expect check-agrees 0 "" -- "$dtmem" check "$recorded/board.dts" --boot-log "$recorded/arm64-6.1.log"
+check check-agrees-said -- grep -q 'against the prediction for arm64-6.1$' "$work/out"
+expect check-disagrees 1 "" -- "$dtmem" check "$recorded/board.dts" --boot-log "$top/tests/check/arm64-cma-moved.log"
+check check-disagrees-said -- sh -c "grep -q '^  kernel: Reserved memory: created CMA memory pool at 0x0000000070000000' '$work/out' && grep -q '^    likely: .*give --reserve' '$work/out'"
+expect check-json 1 "" -- "$dtmem" check --format json "$recorded/board.dts" --boot-log "$top/tests/check/arm64-cma-moved.log"
+check check-json-fields -- python3 -c "import json; d=json.load(open('$work/out')); assert d['profile']=='arm64-6.12' and len(d['disagreements'])==2 and d['command_line'].startswith('console=')"
+expect check-no-log 2 "no-such.log" -- "$dtmem" check "$recorded/board.dts" --boot-log "$work/no-such.log"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
