@@ -181,6 +181,11 @@ expect lint-unknown-rule 2 "--disable no-such-rule: no such rule" -- "$dtmem" li
 expect lint-gcc 0 "" -- "$dtmem" lint --format gcc "$cases/reserved-overlap/fires.dts"
 check lint-gcc-line -- grep -qE '^.*reserved-overlap/fires.dts:6:16: warning: /reserved-memory/b@50100000: .* \[reserved-overlap\]$' "$work/out"
 check lint-gcc-related -- grep -qE '^.*reserved-overlap/fires.dts:5:16: note: /reserved-memory/a@50000000: the other region is defined here$' "$work/out"
+# Carveouts from two .dtsi files: the finding at one file's line, the note at the other's.
+two=$top/boards/carveouts-two-dtsi
+expect lint-gcc-two-files 0 "" -- "$dtmem" lint --format gcc "$two/board.dts"
+check lint-gcc-two-files-finding -- grep -qE '^.*carveouts-two-dtsi/soc.dtsi:43:4: warning: /reserved-memory/memory@8b700000: .* \[reserved-overlap\]$' "$work/out"
+check lint-gcc-two-files-note -- grep -qE '^.*carveouts-two-dtsi/lte-sku.dtsi:9:2: note: /reserved-memory/memory@86000000: the other region is defined here$' "$work/out"
 expect lint-text-caret 0 "" -- "$dtmem" lint --color never "$cases/reserved-overlap/fires.dts"
 check lint-text-source -- grep -qE '^    \^$|^    [[:space:]]+\^$' "$work/out"
 dtc -q -I dts -O dtb -o "$work/overlap.dtb" <(cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$cases" "$cases/reserved-overlap/fires.dts" 2>/dev/null)
