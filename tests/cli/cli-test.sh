@@ -225,6 +225,9 @@ expect config-unknown-key 2 "bad.yaml:1: kernal: unknown setting" -- "$dtmem" li
 printf 'kernel: arm64-6.1\nrules:\n  reg-size-zero: off\n' >"$work/repo/.dtmem.yaml"
 expect dump-config 0 "" -- "$dtmem" lint --dump-config --severity reserved-overlap=error "$work/repo/boards/a/board.dts"
 check dump-config-merged -- sh -c "grep -q '^kernel: arm64-6.1' '$work/out' && grep -q '^  reg-size-zero: off' '$work/out' && grep -q '^  reserved-overlap: error' '$work/out'"
+# A .dtmem.yaml's paths are relative to its folder, whatever the working directory.
+expect config-relative-path 1 "" -- sh -c "cd / && '$dtmem' lint --format gcc '$top/boards/arm64-64k-cma-misaligned/board.dts'"
+check config-relative-path-used -- grep -q '512 MiB pageblock of config:kernel.config' "$work/out"
 expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
 
 echo "cli: $passed passed, $failed failed"
