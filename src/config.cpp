@@ -58,6 +58,14 @@ private:
     std::string path_;
 };
 
+// A file or folder named in the config: relative to the config file's folder, since the
+// config is found upward from inputs anywhere below it.
+std::string beside(const std::string& config_path, const std::string& value) {
+    std::filesystem::path path(value);
+    if (value.empty() || path.is_absolute()) return value;
+    return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
+}
+
 }  // namespace
 
 std::optional<std::string> find_config(const std::string& input) {
@@ -92,14 +100,15 @@ Config load_config(const std::string& path) {
         if (!kKeys.count(key)) read.fail(item.first, key + ": unknown setting");
         if (key == "kernel") config.kernel = read.scalar(value, key);
         else if (key == "arch") config.arch = read.scalar(value, key);
-        else if (key == "kernel-config") config.kernel_config = read.scalar(value, key);
+        else if (key == "kernel-config") config.kernel_config = beside(path, read.scalar(value, key));
         else if (key == "bootargs") config.bootargs = read.scalar(value, key);
         else if (key == "load") config.load = read.scalar(value, key);
         else if (key == "firmware") config.firmware = read.scalar(value, key);
         else if (key == "memory") config.memory = read.list(value, key);
         else if (key == "reserve") config.reserve = read.list(value, key);
-        else if (key == "include") config.include = read.list(value, key);
-        else if (key == "fail-on") config.fail_on = read.severity(value, key);
+        else if (key == "include") {
+            for (const std::string& dir : read.list(value, key)) config.include.push_back(beside(path, dir));
+        } else if (key == "fail-on") config.fail_on = read.severity(value, key);
         else if (key == "rules") {
             if (!value.IsMap()) read.fail(value, "rules: expected RULE: off|error|warning|note, or RULE: {level: ..., OPTION: N}");
             for (const auto& rule : value) {

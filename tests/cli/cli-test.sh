@@ -181,6 +181,11 @@ expect lint-unknown-rule 2 "--disable no-such-rule: no such rule" -- "$dtmem" li
 expect lint-gcc 0 "" -- "$dtmem" lint --format gcc "$cases/reserved-overlap/fires.dts"
 check lint-gcc-line -- grep -qE '^.*reserved-overlap/fires.dts:6:16: warning: /reserved-memory/b@50100000: .* \[reserved-overlap\]$' "$work/out"
 check lint-gcc-related -- grep -qE '^.*reserved-overlap/fires.dts:5:16: note: /reserved-memory/a@50000000: the other region is defined here$' "$work/out"
+# Carveouts from two .dtsi files: the finding at one file's line, the note at the other's.
+two=$top/boards/carveouts-two-dtsi
+expect lint-gcc-two-files 0 "" -- "$dtmem" lint --format gcc "$two/board.dts"
+check lint-gcc-two-files-finding -- grep -qE '^.*carveouts-two-dtsi/soc.dtsi:43:4: warning: /reserved-memory/memory@8b700000: .* \[reserved-overlap\]$' "$work/out"
+check lint-gcc-two-files-note -- grep -qE '^.*carveouts-two-dtsi/lte-sku.dtsi:9:2: note: /reserved-memory/memory@86000000: the other region is defined here$' "$work/out"
 expect lint-text-caret 0 "" -- "$dtmem" lint --color never "$cases/reserved-overlap/fires.dts"
 check lint-text-source -- grep -qE '^      [[:space:]]*\^$' "$work/out"
 # Text groups findings by the file they point into: one heading per file, "line:col" under it,
@@ -243,6 +248,10 @@ check explain-option-shown -- grep -q '^Option min-free-percent (default 25): ' 
 # --reserve: what the boot loader keeps is the firmware's memory to the tree's regions
 expect reserve-overlap 1 "" -- "$dtmem" lint --format gcc --reserve 0x50000000:0x100000:bl31 "$cases/reserved-overlap/fires.dts"
 check reserve-overlap-found -- grep -q 'overlaps the memory the boot loader (--reserve) reserves for itself (/reserved-memory/bl31@50000000, .*\[firmware-overlap\]' "$work/out"
+
+# A .dtmem.yaml's paths are relative to its folder, whatever the working directory.
+expect config-relative-path 1 "" -- sh -c "cd / && '$dtmem' lint --format gcc '$top/boards/arm64-64k-cma-misaligned/board.dts'"
+check config-relative-path-used -- grep -q '512 MiB pageblock of config:kernel.config' "$work/out"
 
 expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "dtmem/config.hpp"
 #include "dtmem/lint.hpp"
 #include "dtmem/rules.hpp"
 #include "helpers.hpp"
@@ -132,6 +133,15 @@ TEST_CASE("example boards: the findings written by hand in boards/*/expect/lint.
         }
         Request request;
         request.input = (entry.path() / "board.dts").string();
+        // A board's own .dtmem.yaml gives the kernel it is linted with (e.g. a .config) and
+        // where the boot loader puts it.
+        if (fs::path settings = entry.path() / ".dtmem.yaml"; fs::exists(settings)) {
+            Config config = load_config(settings.string());
+            request.profile.kernel = config.kernel.value_or("");
+            request.profile.arch = config.arch.value_or("");
+            request.profile.config_file = config.kernel_config.value_or("");
+            if (config.load) REQUIRE(parse_load(*config.load, request.boot));
+        }
         Analysis dts = analyze(request);
         test::TempFile blob(std::string(dts.tree().blob().begin(), dts.tree().blob().end()), "board.dtb");
         request.input = blob.path();
