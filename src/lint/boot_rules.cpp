@@ -113,24 +113,39 @@ void dynamic_alloc_fails(const Analysis& analysis, Findings& out) {
     lines_with(analysis, out, {"failed to allocate memory for node '"});
 }
 
-// A static region that fails because it overlaps the kernel image at a load address dtmem
-// assumed (no --load kernel=) fails only on that assumption: a warning that says so.
-bool mark_default_kernel_overlap(const Analysis& analysis, Finding& finding) {
+// A static region that fails because it overlaps the kernel image or the DTB at a load
+// address dtmem assumed (no --load kernel=, dtb=) fails only on that assumption: a
+// warning that says so.
+bool mark_assumed_overlap(const Analysis& analysis, Finding& finding) {
     const Prediction& prediction = *analysis.prediction;
-    bool assumed = std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
-                               [](const std::string& a) { return a.starts_with("kernel loaded at"); });
+    auto assumed = [&](std::string_view what) {
+        return std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
+                           [&](const std::string& a) { return a.find(what) != std::string::npos; });
+    };
     const BootInputs& used = prediction.inputs_used;
-    if (!assumed || finding.node == kNoNode || !used.kernel_address || !analysis.map.reserved_memory) return false;
-    auto image = make_range(*used.kernel_address, std::max<u64>(used.kernel_image_size.value_or(1), 1));
-    for (const ReservedRegion& region : analysis.map.reserved_memory->regions) {
-        if (region.node != finding.node) continue;
-        for (const AddressSize& entry : region.reg) {
+    struct Placed {
+        const char* what;
+        const char* option;
+        std::optional<u64> address;
+        u64 size;
+    };
+    const Placed placed[] = {
+        {"kernel image", "kernel", assumed("kernel loaded at") ? used.kernel_address : std::nullopt,
+         std::max<u64>(used.kernel_image_size.value_or(1), 1)},
+        {"DTB", "dtb", assumed("DTB loaded at") ? used.dtb_address : std::nullopt,
+         std::max<u64>(analysis.tree().blob().size(), 1)},
+    };
+    const ReservedRegion* region = analysis.map.reserved_memory ? analysis.map.reserved_memory->find(finding.node) : nullptr;
+    if (!region) return false;
+    for (const Placed& p : placed) {
+        auto at = p.address ? make_range(*p.address, p.size) : std::nullopt;
+        for (const AddressSize& entry : region->reg) {
             auto range = make_range(entry.address, entry.size);
-            if (!range || !image || !range->overlaps(*image)) continue;
+            if (!range || !at || !range->overlaps(*at)) continue;
             finding.severity = std::min(finding.severity, Severity::Warning);
-            finding.message += fmt::format("; it overlaps the kernel image at the assumed load address {}: give "
-                                           "--load kernel=ADDR for where the boot loader puts it",
-                                           hex(*used.kernel_address));
+            finding.message += fmt::format("; it overlaps the {} at the assumed load address {}: give --load {}=ADDR for "
+                                           "where the boot loader puts it",
+                                           p.what, hex(*p.address), p.option);
             return true;
         }
     }
@@ -153,7 +168,7 @@ void reservation_fails(const Analysis& analysis, Findings& out) {
         NodeId node = region_named(analysis, line);
         Finding& finding = out.add(node, message, node == kNoNode ? "" : "reg");
         const RegionOutcome* outcome = node == kNoNode ? nullptr : outcome_of(analysis, node);
-        if (!mark_default_kernel_overlap(analysis, finding) && outcome) finding.message += rests_on(outcome->rests_on);
+        if (!mark_assumed_overlap(analysis, finding) && outcome) finding.message += rests_on(outcome->rests_on);
     }
 }
 

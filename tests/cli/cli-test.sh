@@ -253,6 +253,11 @@ check reserve-overlap-found -- grep -q 'overlaps the memory the boot loader (--r
 expect config-relative-path 1 "" -- sh -c "cd / && '$dtmem' lint --format gcc '$top/boards/arm64-64k-cma-misaligned/board.dts'"
 check config-relative-path-used -- grep -q '512 MiB pageblock of config:kernel.config' "$work/out"
 
+# Without its .dtmem.yaml the board's carveouts lie on the assumed kernel and DTB addresses:
+# findings resting on an assumed address are warnings that say so.
+printf '' >"$work/empty.yaml"
+expect assumed-addresses-warn 0 "" -- "$dtmem" lint --format gcc --config "$work/empty.yaml" "$top/boards/carveouts-two-dtsi/board.dts"
+check assumed-dtb-said -- grep -q 'it overlaps the DTB at the assumed load address 0x88000000: give --load dtb=ADDR' "$work/out"
 expect lint-no-files 2 "give the DTB or DTS files" -- "$dtmem" lint
 
 # --- diff: the review of tests/diff (OP-TEE moved onto the VPU carve-out, CMA doubled)
