@@ -63,6 +63,8 @@ void write_suggestions_json(std::ostream& out, const Analysis& analysis, const S
 void write_check_text(std::ostream& out, const Analysis& analysis, const BootLog& log, const LogComparison& comparison,
                       bool color);
 void write_check_json(std::ostream& out, const Analysis& analysis, const BootLog& log, const LogComparison& comparison);
+void write_snapshot_text(std::ostream& out, const Analysis& analysis, const SnapshotComparison& comparison, bool color);
+void write_snapshot_json(std::ostream& out, const Analysis& analysis, const SnapshotComparison& comparison);
 
 std::string sarif_results(const Analysis& analysis, const std::vector<Finding>& findings);
 void write_sarif(std::ostream& out, const std::vector<std::string>& results);

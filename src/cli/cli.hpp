@@ -119,6 +119,8 @@ int run_suggest(const SuggestCommand& command);
 struct CheckCommand {
     std::string file;
     std::string boot_log;
+    std::string snapshot;
+    bool live = false;
     std::string format = "text";
     InputOptions in;
 };

@@ -44,4 +44,55 @@ void write_check_json(std::ostream& out, const Analysis& analysis, const BootLog
     out << document.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
+void write_snapshot_text(std::ostream& out, const Analysis& analysis, const SnapshotComparison& comparison, bool color) {
+    auto paint = [color](std::string_view text, const char* code) {
+        return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
+    };
+    out << fmt::format("{}: the running kernel's memory against the prediction for {}\n", analysis.file,
+                       analysis.prediction->profile.id);
+    for (const Observation& o : comparison.observations) {
+        out << fmt::format("  {} {}: board {}, dtmem {}\n", o.agrees ? paint("agree   ", "32") : paint("DISAGREE", "31"), o.what,
+                           o.observed, o.predicted);
+    }
+    if (comparison.highmem_share) out << fmt::format("  HighMem: {:.0f}% of the RAM\n", *comparison.highmem_share * 100);
+    for (const ZoneHealth& z : comparison.health) {
+        out << fmt::format("  zone {}: {} free, largest free block {}", z.zone, human_size(z.free_bytes),
+                           z.largest_free_block ? human_size(z.largest_free_block) : "none");
+        std::string frag;
+        for (std::size_t order = 0; order < z.fragmentation.size(); ++order) {
+            if (z.fragmentation[order] >= 0) frag += fmt::format("{}order {} {:.2f}", frag.empty() ? "" : ", ", order, z.fragmentation[order]);
+        }
+        if (!frag.empty()) out << "; fragmentation index " << frag;
+        out << '\n';
+        if (z.devices_depend && !z.high_order_ok) {
+            out << fmt::format("    {} DMA-limited devices take their buffers from {} and it has no free block of "
+                               "order 3 or more: their larger allocations fail or wait for compaction\n",
+                               paint("warning:", "33"), z.zone);
+        }
+    }
+}
+
+void write_snapshot_json(std::ostream& out, const Analysis& analysis, const SnapshotComparison& comparison) {
+    using Json = nlohmann::ordered_json;
+    Json observations = Json::array();
+    for (const Observation& o : comparison.observations) {
+        observations.push_back({{"what", o.what}, {"board", o.observed}, {"dtmem", o.predicted}, {"agrees", o.agrees}});
+    }
+    Json zones = Json::array();
+    for (const ZoneHealth& z : comparison.health) {
+        zones.push_back({{"zone", z.zone},
+                         {"free", z.free_bytes},
+                         {"largest_free_block", z.largest_free_block},
+                         {"fragmentation_index", z.fragmentation},
+                         {"dma_devices_depend", z.devices_depend},
+                         {"high_order_available", z.high_order_ok}});
+    }
+    Json document = {{"file", analysis.file},
+                     {"profile", analysis.prediction->profile.id},
+                     {"observations", observations},
+                     {"zones", zones},
+                     {"highmem_share", comparison.highmem_share ? Json(*comparison.highmem_share) : Json(nullptr)}};
+    out << document.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
 }  // namespace dtmem

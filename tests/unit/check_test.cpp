@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "dtmem/check.hpp"
+#include "helpers.hpp"
 
 using namespace dtmem;
 namespace fs = std::filesystem;
@@ -63,4 +64,43 @@ TEST_CASE("check: the recorded boots agree; a log altered by hand disagrees exac
     CHECK(moved.disagreements[0].predicted == "Reserved memory: created CMA memory pool at 0x0000000078000000, size 128 MiB");
     CHECK(moved.disagreements[0].explanation.find("give --reserve") != std::string::npos);
     CHECK(moved.disagreements[1].kernel.starts_with("OF: reserved mem: 0x0000000070000000..0x0000000077ffffff"));
+}
+
+TEST_CASE("check: a /proc snapshot against the prediction, and the kernel's fragmentation index") {
+    // Files in the kernel's formats (mm/vmstat.c, fs/proc/meminfo.c, mm/cma_debug.c) with the
+    // numbers of the recorded boot arm64-cma-default-dynamic on 6.12: ZONE_DMA [mem
+    // 0x40000000-0xbfffffff] = pfn 262144 + 524288 pages, the 128 MiB pool at 0x78000000.
+    test::TempFile dir("console=ttyAMA0 earlycon panic=-1\n", "cmdline");
+    dir.sibling("zoneinfo", "Node 0, zone      DMA\n  pages free     400000\n        spanned  524288\n"
+                            "        present  524288\n        managed  490000\n  start_pfn:           262144\n"
+                            "Node 0, zone    DMA32\n  pages free     0\n        spanned  0\n        present  0\n");
+    // Free blocks: 4 of order 0 only, so an order-1 request fails for fragmentation:
+    // __fragmentation_index() = 1000 - (1000 + 4 * 1000 / 2) / 4 = 250 -> 0.25.
+    dir.sibling("buddyinfo", "Node 0, zone      DMA      4      0      0\n");
+    dir.sibling("meminfo", "MemTotal:        2016944 kB\nCmaTotal:         131072 kB\nCmaFree:          131072 kB\n");
+    fs::path cma = fs::path(dir.path()).parent_path() / "cma" / "linux,cma";
+    fs::create_directories(cma);
+    std::ofstream(cma / "base_pfn") << (0x78000000 >> 12) << '\n';
+    std::ofstream(cma / "count") << (128 << 8) << '\n';
+    Snapshot snapshot = read_snapshot(fs::path(dir.path()).parent_path().string());
+    REQUIRE(snapshot.zones.size() == 1);  // an empty zone is not populated
+    CHECK(snapshot.cmdline == "console=ttyAMA0 earlycon panic=-1");
+
+    Request request;
+    request.input = (fs::path(DTMEM_SOURCE_DIR) / "tests/kernel-cases/arm64-cma-default-dynamic/board.dts").string();
+    request.profile.kernel = "arm64-6.12";
+    SnapshotComparison comparison = compare_snapshot(analyze(request), snapshot);
+    for (const Observation& o : comparison.observations) {
+        CAPTURE(o.what);
+        CHECK(o.agrees);
+    }
+    CHECK(comparison.observations.size() == 6);  // DMA start, spanned, present; CMA base, pages; CmaTotal
+    REQUIRE(comparison.health.size() == 1);
+    const ZoneHealth& dma = comparison.health[0];
+    CHECK(dma.largest_free_block == 4096);
+    REQUIRE(dma.fragmentation.size() == 3);
+    CHECK(dma.fragmentation[0] == -1);
+    CHECK(dma.fragmentation[1] == doctest::Approx(0.25));
+    CHECK_FALSE(dma.high_order_ok);
+    CHECK_FALSE(dma.devices_depend);  // the tree has no DMA-limited device
 }
