@@ -8,6 +8,7 @@
 // 2^64 is left out with a diagnostic, never wrapped silently.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,13 @@ struct DmaWindow {
     NodeId node = kNoNode;  // the node whose dma-ranges applies
     std::vector<DmaRange> ranges;
     u64 dma_limit = 0;  // highest bus address of the window
+
+    // The highest CPU address the window reaches.
+    u64 cpu_reach() const {
+        u64 last = 0;
+        for (const DmaRange& r : ranges) last = std::max(last, r.cpu_start + (r.size - 1));
+        return last;
+    }
 };
 
 // One window of a bus's `ranges`, composed with every parent's translation: child

@@ -250,9 +250,7 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
     std::vector<u64> reaches;
     for (const Device& device : analysis.map.devices) {
         if (!device.dma_window || !device.memory_regions.empty()) continue;
-        u64 reach = 0;
-        for (const DmaRange& r : device.dma_window->ranges) reach = std::max(reach, r.cpu_start + (r.size - 1));
-        reaches.push_back(reach);
+        reaches.push_back(device.dma_window->cpu_reach());
     }
     u64 ram_last = p.memory_ranges.empty() ? 0 : p.memory_ranges.back().last();
     u64 present = 0, highmem = 0;

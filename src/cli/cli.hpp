@@ -76,6 +76,10 @@ std::string config_path_for(const LintLevels& levels, const std::string& input);
 
 std::variant<Settings, std::string> settings_for(const InputOptions& in, const LintLevels& levels, const Config& config);
 
+// The settings `input` is analysed with (its settings file under the command line); the
+// error printed and nothing when they are unusable.
+std::optional<Settings> load_settings(const InputOptions& in, const LintLevels& levels, const std::string& input);
+
 struct MapCommand {
     std::string file;
     std::string format = "text";

@@ -24,19 +24,9 @@ CLI::App* add_diff_command(CLI::App& app, DiffCommand& command) {
 }
 
 int run_diff(const DiffCommand& command) {
-    Settings settings;
-    try {
-        std::string path = config_path_for(command.levels, command.after);
-        auto merged = settings_for(command.in, command.levels, path.empty() ? Config{} : load_config(path));
-        if (auto* error = std::get_if<std::string>(&merged)) {
-            std::cerr << *error << '\n';
-            return kExitInput;
-        }
-        settings = std::get<Settings>(std::move(merged));
-    } catch (const Error& e) {
-        std::cerr << "dtmem: error: " << e.what() << '\n';
-        return kExitInput;
-    }
+    std::optional<Settings> loaded = load_settings(command.in, command.levels, command.after);
+    if (!loaded) return kExitInput;
+    const Settings& settings = *loaded;
     auto analyse = [&](const std::string& file) {
         try {
             return analyze_file(settings.in, std::get<Request>(make_request(settings.in, file)));

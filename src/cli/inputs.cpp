@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "dtmem/error.hpp"
 #include "dtmem/load.hpp"
 #include "dtmem/rules.hpp"
 
@@ -152,6 +153,21 @@ std::variant<Settings, std::string> settings_for(const InputOptions& given, cons
         return config.path.empty() ? *error : *error + " (settings from " + config.path + ")";
     }
     return s;
+}
+
+std::optional<Settings> load_settings(const InputOptions& in, const LintLevels& levels, const std::string& input) {
+    try {
+        std::string path = config_path_for(levels, input);
+        auto merged = settings_for(in, levels, path.empty() ? Config{} : load_config(path));
+        if (auto* error = std::get_if<std::string>(&merged)) {
+            std::cerr << *error << '\n';
+            return std::nullopt;
+        }
+        return std::get<Settings>(std::move(merged));
+    } catch (const Error& e) {
+        std::cerr << "dtmem: error: " << e.what() << '\n';
+        return std::nullopt;
+    }
 }
 
 }  // namespace dtmem::cli

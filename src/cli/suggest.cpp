@@ -29,14 +29,10 @@ CLI::App* add_suggest_command(CLI::App& app, SuggestCommand& command) {
 
 int run_suggest(const SuggestCommand& command) {
     std::string name = command.file == "-" ? "<stdin>" : command.file;
+    std::optional<Settings> loaded = load_settings(command.in, command.levels, command.file);
+    if (!loaded) return kExitInput;
+    const Settings& settings = *loaded;
     try {
-        std::string path = config_path_for(command.levels, command.file);
-        auto merged = settings_for(command.in, command.levels, path.empty() ? Config{} : load_config(path));
-        if (auto* error = std::get_if<std::string>(&merged)) {
-            std::cerr << *error << '\n';
-            return kExitInput;
-        }
-        const Settings& settings = std::get<Settings>(merged);
         Request request = std::get<Request>(make_request(settings.in, command.file));
         std::optional<Analysis> analysis;
         try {

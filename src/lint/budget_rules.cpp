@@ -11,13 +11,6 @@
 namespace dtmem::checks {
 namespace {
 
-// The highest CPU address a DMA window reaches.
-u64 window_cpu_end(const DmaWindow& window) {
-    u64 end = 0;
-    for (const DmaRange& r : window.ranges) end = std::max(end, r.cpu_start + (r.size - 1));
-    return end;
-}
-
 // The buses whose DMA window ends below `last` (an inclusive address), with the devices
 // below them; devices with their own pool (memory-region) take their buffers from it.
 struct LimitedBus {
@@ -29,7 +22,7 @@ std::map<NodeId, LimitedBus> buses_reaching_below(const Analysis& analysis, u64 
     std::map<NodeId, LimitedBus> buses;
     for (const Device& device : analysis.map.devices) {
         if (!device.dma_window || !device.memory_regions.empty()) continue;
-        u64 reach = window_cpu_end(*device.dma_window);
+        u64 reach = device.dma_window->cpu_reach();
         if (reach >= last) continue;
         LimitedBus& bus = buses[device.dma_window->node];
         bus.reach = reach;

@@ -38,6 +38,18 @@ std::string size_argument(u64 bytes) {
     return hex(bytes);
 }
 
+// An (address, size) pair as a property value in the given cells ("0x0 0x40000000 0x0 0x10000000");
+// cells past the second are zero.
+std::string cells_text(u64 address, u64 size, int address_cells, int size_cells) {
+    std::string text;
+    auto put = [&](u64 value, int count) {
+        for (int i = count; i-- > 0;) text += fmt::format("{}{:#x}", text.empty() ? "" : " ", i >= 2 ? 0 : (value >> (32 * i)) & 0xffffffff);
+    };
+    put(address, address_cells);
+    put(size, size_cells);
+    return text;
+}
+
 bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 std::string finding_text(const Analysis& analysis, const Finding& f) {
@@ -67,9 +79,7 @@ std::vector<u64> device_limits(const Analysis& analysis) {
     std::vector<u64> limits;
     for (const Device& device : analysis.map.devices) {
         if (!device.dma_window || !device.memory_regions.empty()) continue;
-        u64 reach = 0;
-        for (const DmaRange& r : device.dma_window->ranges) reach = std::max(reach, r.cpu_start + (r.size - 1));
-        limits.push_back(reach + 1);
+        limits.push_back(device.dma_window->cpu_reach() + 1);
     }
     return limits;
 }
@@ -143,19 +153,14 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
     const auto& reserved = analysis.map.reserved_memory;
     if (!reserved || !reserved->supported() || analysis.map.ram.empty()) return out;
     u64 ram_start = analysis.map.ram.front().range.start;
+    int address_cells = reserved->address_cells.value_or(1), size_cells = reserved->size_cells.value_or(1);
     auto alloc_ranges = [&](const ReservedRegion& region, u64 end, std::string why) {
         if (region.type != RegionType::Dynamic || end <= ram_start) return;
         u64 size = (end - ram_start) / kMiB * kMiB;
-        std::string cells;
-        int address_cells = reserved->address_cells.value_or(1), size_cells = reserved->size_cells.value_or(1);
-        auto put = [&](u64 value, int count) {
-            for (int i = count; i-- > 0;) cells += fmt::format("{}{:#x}", cells.empty() ? "" : " ", i >= 2 ? 0 : (value >> (32 * i)) & 0xffffffff);
-        };
-        put(ram_start, address_cells);
-        put(size, size_cells);
         std::string path = analysis.tree().path(region.node);
-        out.push_back({Suggestion::Kind::Tree, fmt::format("{}: alloc-ranges = <{}>;", path, cells), "", path, "alloc-ranges",
-                       {ram_start, size}, std::move(why)});
+        out.push_back({Suggestion::Kind::Tree,
+                       fmt::format("{}: alloc-ranges = <{}>;", path, cells_text(ram_start, size, address_cells, size_cells)),
+                       "", path, "alloc-ranges", {ram_start, size}, std::move(why)});
     };
     // A static pool moved to end at `end`, aligned for CMA on any page size up to 64K (512 MiB
     // pageblocks would be too coarse to suggest; the verification checks the profile's).
@@ -165,15 +170,9 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
         if (end < ram_start + size) return;
         u64 base = (end - size) / (4 * kMiB) * (4 * kMiB);
         std::string path = analysis.tree().path(region.node);
-        std::string cells;
-        int address_cells = reserved->address_cells.value_or(1), size_cells = reserved->size_cells.value_or(1);
-        auto put = [&](u64 value, int count) {
-            for (int i = count; i-- > 0;) cells += fmt::format("{}{:#x}", cells.empty() ? "" : " ", i >= 2 ? 0 : (value >> (32 * i)) & 0xffffffff);
-        };
-        put(base, address_cells);
-        put(size, size_cells);
-        out.push_back({Suggestion::Kind::Tree, fmt::format("{}: reg = <{}>;", path, cells), "", path, "reg", {base, size},
-                       std::move(why)});
+        out.push_back({Suggestion::Kind::Tree,
+                       fmt::format("{}: reg = <{}>;", path, cells_text(base, size, address_cells, size_cells)), "", path,
+                       "reg", {base, size}, std::move(why)});
     };
     auto region_of = [&](NodeId node) { return node == kNoNode ? nullptr : reserved->find(node); };
     if (finding.rule == "dtb-overwritten" && !finding.ranges.empty() && finding.ranges.size() > 1) {

@@ -230,9 +230,7 @@ std::vector<u64> device_reaches(const MemoryMap& map) {
     std::vector<u64> reaches;
     for (const Device& device : map.devices) {
         if (!device.dma_window || !device.memory_regions.empty()) continue;
-        u64 end = 0;
-        for (const DmaRange& r : device.dma_window->ranges) end = std::max(end, r.cpu_start + (r.size - 1));
-        reaches.push_back(end);
+        reaches.push_back(device.dma_window->cpu_reach());
     }
     return reaches;
 }
