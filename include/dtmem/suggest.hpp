@@ -36,6 +36,7 @@ struct Suggestions {
     std::optional<std::string> bootargs;
     // Findings at or above the fail level that no suggestion removes.
     std::size_t remaining = 0;
+    std::string no_prediction;  // why nothing could be tried (no RAM, no profile): the model is needed
 };
 
 // `request` must be the one `analysis` was made from.

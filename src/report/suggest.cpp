@@ -30,7 +30,9 @@ void write_suggestions_text(std::ostream& out, const Analysis& analysis, const S
         for (const FactChange& c : s.effect) out << "    " << change_text(c) << '\n';
     }
     for (const std::string& u : suggestions.unfixed) out << "\n  nothing verified for " << u << '\n';
-    if (suggestions.suggestions.empty() && suggestions.unfixed.empty()) {
+    if (!suggestions.no_prediction.empty()) {
+        out << "  nothing tried: " << suggestions.no_prediction << '\n';
+    } else if (suggestions.suggestions.empty() && suggestions.unfixed.empty()) {
         out << "  no finding that a boot argument or a reserved-memory change fixes\n";
     }
     if (suggestions.bootargs) out << "\n  bootargs: " << *suggestions.bootargs << '\n';
@@ -60,6 +62,7 @@ void write_suggestions_json(std::ostream& out, const Analysis& analysis, const S
     Json document = {{"file", analysis.file},
                      {"suggestions", list},
                      {"unfixed", suggestions.unfixed},
+                     {"no_prediction", suggestions.no_prediction.empty() ? Json(nullptr) : Json(suggestions.no_prediction)},
                      {"bootargs", suggestions.bootargs ? Json(*suggestions.bootargs) : Json(nullptr)}};
     out << document.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
 }

@@ -272,7 +272,7 @@ std::string with_parameter(std::string_view bootargs, std::string_view name, std
 Suggestions suggest(const Request& request, const Analysis& analysis, const LintOptions& options, Severity fail_on) {
     Suggestions result;
     if (!analysis.prediction) {
-        result.unfixed.push_back(analysis.no_prediction);
+        result.no_prediction = analysis.no_prediction;
         return result;
     }
     std::vector<Finding> findings = lint(analysis, options);
