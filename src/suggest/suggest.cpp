@@ -126,6 +126,24 @@ std::vector<Candidate> bootarg_candidates(const Analysis& analysis, const Findin
             }
         }
     }
+    // The last resort, at a price: mem= keeps the kernel below the lowest reach, so that
+    // everything it allocates lies where the devices reach (TI e2e 826613 on Keystone 2).
+    if (rule == "cma-above-dma-limit" || rule == "zone-dma-small") {
+        std::vector<u64> limits = device_limits(analysis);
+        u64 ram_start = p.memory_ranges.empty() ? 0 : p.memory_ranges.front().start;
+        u64 ram = 0;
+        for (const Range& r : p.memory_ranges) ram += r.size;
+        if (!limits.empty()) {
+            u64 limit = *std::min_element(limits.begin(), limits.end());
+            u64 kept = 0;
+            for (const Range& r : p.memory_ranges) kept += r.start < limit ? std::min(r.last() + 1, limit) - r.start : 0;
+            if (limit > ram_start && kept < ram) {
+                add("mem", fmt::format("mem={}", size_argument(kept)),
+                    fmt::format("Makes the kernel use only the {} of RAM below {}, which every device reaches; the other "
+                                "{} are lost.", human_size(kept), hex(limit), human_size(ram - kept)));
+            }
+        }
+    }
     bool vmalloc_given = has(bootargs, "vmalloc=");
     if (vmalloc_given && (rule == "boot-panic" || (rule == "cmdline-adjusted" && has(finding.message, "vmalloc")))) {
         add("vmalloc", "", "Drops vmalloc=: the kernel's default vmalloc area (240 MiB) leaves lowmem the room the "
