@@ -165,7 +165,8 @@ std::vector<Candidate> bootarg_candidates(const Analysis& analysis, const Findin
     return out;
 }
 
-// A dynamic pool the finding is about, and the window it should be allocated in.
+// Reserved-memory changes for a finding about a pool: alloc-ranges for a dynamic one, a new
+// reg for a static one, inside the window its users reach or one zone.
 std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& finding) {
     std::vector<Candidate> out;
     const auto& reserved = analysis.map.reserved_memory;
@@ -180,8 +181,8 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
                        fmt::format("{}: alloc-ranges = <{}>;", path, cells_text(ram_start, size, address_cells, size_cells)),
                        "", path, "alloc-ranges", {ram_start, size}, std::move(why)});
     };
-    // A static pool moved to end at `end`, aligned for CMA on any page size up to 64K (512 MiB
-    // pageblocks would be too coarse to suggest; the verification checks the profile's).
+    // A static pool moved to end at `end`, its base aligned to 4 MiB (a pageblock of 4K-page
+    // kernels; the verification checks the profile's own CMA alignment).
     auto moved_below = [&](const ReservedRegion& region, u64 end, std::string why) {
         if (region.type != RegionType::Static || region.reg.size() != 1 || region.reg[0].size == 0) return;
         u64 size = region.reg[0].size;
@@ -322,9 +323,21 @@ Suggestions suggest(const Request& request, const Analysis& analysis, const Lint
                     compiled = load_tree(request.content ? *request.content : read_input(request.input), request.input, plain).tree.blob();
                 }
                 const ReservedMemory& reserved = *analysis.map.reserved_memory;
-                changed.content = edited_blob(*compiled, c, reserved.address_cells.value_or(1), reserved.size_cells.value_or(1));
+                try {
+                    changed.content = edited_blob(*compiled, c, reserved.address_cells.value_or(1), reserved.size_cells.value_or(1));
+                } catch (const Error& e) {
+                    refusals.push_back(fmt::format("{} ({})", c.change, e.what()));
+                    continue;
+                }
             }
-            Analysis after = analyze(changed);
+            std::optional<Analysis> analysed;
+            try {
+                analysed.emplace(analyze(changed));
+            } catch (const Error& e) {  // a change the tree cannot take
+                refusals.push_back(fmt::format("{} ({})", c.change, e.what()));
+                continue;
+            }
+            const Analysis& after = *analysed;
             std::vector<Finding> after_findings = lint(after, options);
             bool still = std::any_of(after_findings.begin(), after_findings.end(),
                                      [&](const Finding& f) { return key_of(after, f) == key_of(analysis, target); });
