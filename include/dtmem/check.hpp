@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dtmem/analysis.hpp"
+#include "dtmem/prediction.hpp"
 
 namespace dtmem {
 
@@ -34,9 +35,13 @@ struct LogComparison {
     std::size_t agreed = 0;
     std::vector<LineDisagreement> disagreements;
     std::vector<std::string> not_compared;  // line kinds the prediction leaves out (its unmodelled parts)
+    // When the prediction rests on an assumed kernel or DTB load address and another one
+    // makes every line agree: that address, as the option to give ("--load kernel=0x...").
+    std::optional<std::string> explained_by;
 };
 
-LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log);
+// `given`: the boot inputs the analysis was made with (those not assumed).
+LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log, const BootInputs& given = {});
 
 // What a running kernel shows of its memory: /proc/{zoneinfo,buddyinfo,pagetypeinfo,meminfo,
 // iomem,cmdline} and /sys/kernel/debug/cma, as tools/dtmem-collect saves them (or read live).

@@ -60,6 +60,56 @@ std::string explanation(const Analysis& analysis, const std::string& kernel, con
                        p.profile.id);
 }
 
+// The longest common subsequence of two line lists, as a table for walking it.
+std::vector<std::vector<std::uint32_t>> common_table(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::vector<std::vector<std::uint32_t>> common(a.size() + 1, std::vector<std::uint32_t>(b.size() + 1, 0));
+    for (std::size_t i = a.size(); i-- > 0;) {
+        for (std::size_t j = b.size(); j-- > 0;) {
+            common[i][j] = a[i] == b[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
+        }
+    }
+    return common;
+}
+
+std::size_t count_disagreeing(const std::vector<std::string>& printed, const std::vector<std::string>& expected) {
+    return printed.size() + expected.size() - 2 * common_table(printed, expected)[0][0];
+}
+
+// The boot loader's addresses, searched when the prediction assumed them: every 2 MiB
+// (arm64 and riscv Image alignment; the DTB and zImage in practice) in the first 256 MiB of
+// RAM, one input at a time, the first that makes every line agree.
+std::optional<std::string> search_load_addresses(const Analysis& analysis, const std::vector<std::string>& printed,
+                                                 const BootInputs& given) {
+    const Prediction& p = *analysis.prediction;
+    if (analysis.map.ram.empty()) return std::nullopt;
+    u64 ram_start = analysis.map.ram.front().range.start;
+    auto assumed = [&](std::string_view what) {
+        return std::any_of(p.assumptions.begin(), p.assumptions.end(), [&](const std::string& a) { return a.find(what) != std::string::npos; });
+    };
+    struct Input {
+        const char* name;
+        std::optional<u64> BootInputs::*field;
+        bool searched;
+    };
+    for (const Input& input : {Input{"kernel", &BootInputs::kernel_address, assumed("kernel loaded at") && !given.kernel_address},
+                               Input{"dtb", &BootInputs::dtb_address, assumed("DTB loaded at") && !given.dtb_address}}) {
+        if (!input.searched) continue;
+        for (u64 offset = 0; offset < (u64{256} << 20); offset += u64{2} << 20) {
+            BootInputs inputs = given;
+            inputs.*input.field = ram_start + offset;
+            try {
+                Prediction tried = predict_boot(analysis.tree(), analysis.map, p.profile, inputs);
+                if (count_disagreeing(printed, predicted_lines(tried.log)) == 0) {
+                    return fmt::format("--load {}={}", input.name, hex(ram_start + offset));
+                }
+            } catch (const std::exception&) {
+                continue;  // an address this kernel cannot boot from
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 BootLog read_boot_log(std::string_view text) {
@@ -86,7 +136,7 @@ std::optional<std::string> kernel_series(std::string_view release) {
     return series;
 }
 
-LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log) {
+LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log, const BootInputs& given) {
     LogComparison result;
     const Prediction& p = *analysis.prediction;
     std::vector<std::string> expected = predicted_lines(p.log);
@@ -95,12 +145,7 @@ LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log) {
     // Longest common subsequence: the lines that agree, in order; the rest pair up where
     // they stand (a kernel line and the predicted line it replaces).
     std::size_t n = printed.size(), m = expected.size();
-    std::vector<std::vector<std::uint32_t>> common(n + 1, std::vector<std::uint32_t>(m + 1, 0));
-    for (std::size_t i = n; i-- > 0;) {
-        for (std::size_t j = m; j-- > 0;) {
-            common[i][j] = printed[i] == expected[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
-        }
-    }
+    std::vector<std::vector<std::uint32_t>> common = common_table(printed, expected);
     std::vector<std::string> only_kernel, only_predicted;
     auto flush = [&] {
         for (std::size_t k = 0; k < std::max(only_kernel.size(), only_predicted.size()); ++k) {
@@ -125,6 +170,7 @@ LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log) {
         }
     }
     flush();
+    if (!result.disagreements.empty()) result.explained_by = search_load_addresses(analysis, printed, given);
     return result;
 }
 

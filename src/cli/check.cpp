@@ -72,6 +72,7 @@ int run_check(const CheckCommand& command) {
         return kExitInput;
     }
     try {
+        BootInputs given = std::get<Request>(request).boot;
         Analysis analysis = analyze_file(in, std::move(std::get<Request>(request)));
         if (!analysis.prediction) throw Error(analysis.no_prediction);
         bool color = command.format == "text" && use_color(in.color);
@@ -85,7 +86,7 @@ int run_check(const CheckCommand& command) {
             else write_snapshot_text(state, analysis, comparison, color);
         }
         if (log) {
-            LogComparison comparison = compare_boot_log(analysis, *log);
+            LogComparison comparison = compare_boot_log(analysis, *log, given);
             disagree |= !comparison.disagreements.empty();
             if (json) write_check_json(boot, analysis, *log, comparison);
             else write_check_text(boot, analysis, *log, comparison, color);

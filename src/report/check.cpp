@@ -23,6 +23,11 @@ void write_check_text(std::ostream& out, const Analysis& analysis, const BootLog
         out << "  " << paint("dtmem: ", "36") << ' ' << (d.predicted.empty() ? "(nothing)" : d.predicted) << '\n';
         out << "    likely: " << d.explanation << '\n';
     }
+    if (comparison.explained_by) {
+        out << fmt::format("\n  every line agrees with {} (the lowest such address): the boot loader loaded it there or "
+                           "where the kernel derives the same layout from\n",
+                           *comparison.explained_by);
+    }
     for (const std::string& prefix : comparison.not_compared) out << fmt::format("  not compared: \"{}\" lines\n", prefix);
 }
 
@@ -40,6 +45,7 @@ void write_check_json(std::ostream& out, const Analysis& analysis, const BootLog
                      {"command_line", log.command_line ? Json(*log.command_line) : Json(nullptr)},
                      {"agreed", comparison.agreed},
                      {"disagreements", disagreements},
+                     {"explained_by", comparison.explained_by ? Json(*comparison.explained_by) : Json(nullptr)},
                      {"not_compared", comparison.not_compared}};
     out << document.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
 }

@@ -300,6 +300,10 @@ check check-disagrees-said -- sh -c "grep -q '^  kernel: Reserved memory: create
 expect check-json 1 "" -- "$dtmem" check --format json "$recorded/board.dts" --boot-log "$top/tests/check/arm64-cma-moved.log"
 check check-json-fields -- python3 -c "import json; d=json.load(open('$work/out')); assert d['profile']=='arm64-6.12' and len(d['disagreements'])==2 and d['command_line'].startswith('console=')"
 expect check-no-log 2 "no-such.log" -- "$dtmem" check "$recorded/board.dts" --boot-log "$work/no-such.log"
+zimage=$top/tests/kernel-cases/arm-zimage-above-128m
+expect check-explained 1 "" -- "$dtmem" check "$zimage/board.dts" --boot-log "$zimage/armmp-6.12.log"
+check check-explained-said -- grep -q 'every line agrees with --load kernel=0x48000000 ' "$work/out"
+expect check-none 2 "give --boot-log LOG, --snapshot DIR or --live" -- "$dtmem" check "$recorded/board.dts"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -104,3 +104,25 @@ TEST_CASE("check: a /proc snapshot against the prediction, and the kernel's frag
     CHECK_FALSE(dma.high_order_ok);
     CHECK_FALSE(dma.devices_depend);  // the tree has no DMA-limited device
 }
+
+TEST_CASE("check: the load address that explains a log is searched when the prediction assumed it") {
+    // arm-zimage-above-128m: the recorder loaded the zImage at 0x48200000; the kernel takes
+    // PHYS_OFFSET from its address rounded down to 128 MiB (arch/arm/kernel/head.S), so every
+    // 2 MiB step from 0x48000000 gives the same boot, and the search from the start of RAM
+    // (0x40000000, where the default 0x43000000 disagrees) finds 0x48000000 first.
+    fs::path dir = fs::path(DTMEM_SOURCE_DIR) / "tests/kernel-cases/arm-zimage-above-128m";
+    BootLog log = log_file(dir / "armmp-6.12.log");
+    Request request;
+    request.input = (dir / "board.dts").string();
+    request.profile.kernel = "arm-6.12";
+    request.boot.bootargs = log.command_line;
+    Analysis analysis = analyze(request);
+    LogComparison comparison = compare_boot_log(analysis, log, request.boot);
+    CHECK_FALSE(comparison.disagreements.empty());
+    CHECK(comparison.explained_by == "--load kernel=0x48000000");
+    request.boot.kernel_address = 0x48200000;  // given: nothing is searched, and all agree
+    Analysis given = analyze(request);
+    LogComparison agreed = compare_boot_log(given, log, request.boot);
+    CHECK(agreed.disagreements.empty());
+    CHECK_FALSE(agreed.explained_by);
+}
