@@ -78,7 +78,10 @@ u64 BootSimulation::hash_table_bytes(u64 scale) const {
     const u64 kBucket = pointer_bytes();  // struct hlist_bl_head is one pointer
     u64 page = profile_.page_size;
     int page_shift = __builtin_ctzll(page);
-    u64 entries = align_up(nr_kernel_pages_, kMiB / page) >> (scale - page_shift);
+    // mm/mm_init.c alloc_large_system_hash(): one bucket per 2^scale bytes of low memory,
+    // which is more than one per page when the page is larger (64K pages).
+    u64 entries = align_up(nr_kernel_pages_, kMiB / page);
+    entries = scale > static_cast<u64>(page_shift) ? entries >> (scale - page_shift) : entries << (page_shift - scale);
     if (entries * kBucket < page) entries = page / kBucket;
     entries = round_up_pow2(entries);
     u64 most = std::min<u64>((nr_kernel_pages_ * page >> 4) / kBucket, 0x80000000ULL);
