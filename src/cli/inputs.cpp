@@ -90,9 +90,9 @@ int flush_output() {
     return 0;
 }
 
-// --enable/--disable/--severity into lint options; the offending argument on error.
 namespace {
 
+// --enable/--disable/--severity into lint options; the offending argument on error.
 std::optional<std::string> read_rule_levels(const LintLevels& levels, LintOptions& options) {
     auto known = [](const std::string& id) { return find_rule(id) != nullptr; };
     for (const std::string& id : levels.enable) {
