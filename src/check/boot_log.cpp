@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "dtmem/check.hpp"
+#include "dtmem/error.hpp"
 #include "dtmem/prediction.hpp"
 
 namespace dtmem {
@@ -102,7 +103,7 @@ std::optional<std::string> search_load_addresses(const Analysis& analysis, const
                 if (count_disagreeing(printed, predicted_lines(tried.log)) == 0) {
                     return fmt::format("--load {}={}", input.name, hex(ram_start + offset));
                 }
-            } catch (const std::exception&) {
+            } catch (const Error&) {
                 continue;  // an address this kernel cannot boot from
             }
         }
