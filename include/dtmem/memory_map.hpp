@@ -85,6 +85,10 @@ struct Device {
     bool dma_coherent = false;
     std::optional<DmaWindow> dma_window;
     std::vector<RegionUse> memory_regions;
+
+    // The kernel takes this device's DMA buffers from the shared pools (the default CMA area,
+    // the zones, swiotlb) within its window: it has one, and no memory-region of its own.
+    bool uses_shared_pools() const { return dma_window && memory_regions.empty(); }
 };
 
 // What a bus reaches: where the addresses of its children land in the CPU's space, and

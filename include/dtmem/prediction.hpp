@@ -39,6 +39,8 @@ struct CmaArea {
     u64 base = 0;
     u64 size = 0;
     RestsOn rests_on;
+    bool is_default = false;  // dma_contiguous_default_area: cma=/CONFIG_CMA_SIZE or linux,cma-default
+    bool activated = true;    // cma_activate_area() succeeded (pages in one zone)
 };
 
 struct RegionOutcome {
@@ -52,6 +54,8 @@ struct Prediction {
     KernelProfile profile;
     BootInputs inputs_used;                // the inputs as given, defaults filled in
     std::vector<std::string> assumptions;  // defaults the prediction rests on
+    bool kernel_address_assumed = false;   // the kernel's load address is a default, not given
+    bool dtb_address_assumed = false;      // the DTB's likewise
     std::vector<Zone> zones;
     std::vector<Range> memory_ranges;  // "Early memory node ranges"
     std::vector<CmaArea> cma;
@@ -69,6 +73,14 @@ struct Prediction {
     // Beginnings of log lines this kernel prints that the prediction leaves out (see
     // `unmodelled`); a comparison with a real log skips them.
     std::vector<std::string> unpredicted_lines;
+
+    // What the kernel did with the /reserved-memory region `node`; nullptr when it never saw it.
+    const RegionOutcome* outcome(NodeId node) const {
+        for (const RegionOutcome& o : reserved) {
+            if (o.node == node) return &o;
+        }
+        return nullptr;
+    }
 };
 
 // The lines of a kernel log that dtmem predicts (zones, memory ranges, reserved memory,

@@ -31,6 +31,9 @@ std::optional<Range> make_range(u64 start, u64 size);
 // Whether every byte of `range` lies in `ranges` (sorted by start; they may overlap or touch).
 bool covered_by(const std::vector<Range>& ranges, Range range);
 
+// How many bytes of `ranges` lie in [first, last].
+u64 bytes_within(const std::vector<Range>& ranges, u64 first, u64 last);
+
 // a + b, or nothing when it overflows.
 std::optional<u64> checked_add(u64 a, u64 b);
 

@@ -84,16 +84,13 @@ std::optional<std::string> search_load_addresses(const Analysis& analysis, const
     const Prediction& p = *analysis.prediction;
     if (analysis.map.ram.empty()) return std::nullopt;
     u64 ram_start = analysis.map.ram.front().range.start;
-    auto assumed = [&](std::string_view what) {
-        return std::any_of(p.assumptions.begin(), p.assumptions.end(), [&](const std::string& a) { return a.find(what) != std::string::npos; });
-    };
     struct Input {
         const char* name;
         std::optional<u64> BootInputs::*field;
         bool searched;
     };
-    for (const Input& input : {Input{"kernel", &BootInputs::kernel_address, assumed("kernel loaded at") && !given.kernel_address},
-                               Input{"dtb", &BootInputs::dtb_address, assumed("DTB loaded at") && !given.dtb_address}}) {
+    for (const Input& input : {Input{"kernel", &BootInputs::kernel_address, p.kernel_address_assumed},
+                               Input{"dtb", &BootInputs::dtb_address, p.dtb_address_assumed}}) {
         if (!input.searched) continue;
         for (u64 offset = 0; offset < (u64{256} << 20); offset += u64{2} << 20) {
             BootInputs inputs = given;

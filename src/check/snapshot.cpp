@@ -163,16 +163,6 @@ double fragmentation_index(const std::vector<u64>& free_blocks, std::size_t orde
     return (1000 - static_cast<int64_t>((1000 + pages * 1000 / requested) / total)) / 1000.0;
 }
 
-// Pages of the ranges in [first, last].
-u64 pages_in(const std::vector<Range>& ranges, u64 first, u64 last, u64 page) {
-    u64 bytes = 0;
-    for (const Range& r : ranges) {
-        u64 lo = std::max(r.start, first), hi = std::min(r.last(), last);
-        if (lo <= hi) bytes += hi - lo + 1;
-    }
-    return bytes / page;
-}
-
 }  // namespace
 
 Snapshot read_snapshot(const std::string& dir) {
@@ -216,16 +206,13 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
         observe(fmt::format("zone {} start pfn", zone.name), seen->start_pfn, zone.range->start / page);
         observe(fmt::format("zone {} spanned pages", zone.name), seen->spanned, zone.range->size / page);
         observe(fmt::format("zone {} present pages", zone.name), seen->present,
-                pages_in(p.memory_ranges, zone.range->start, zone.range->last(), page));
+                bytes_within(p.memory_ranges, zone.range->start, zone.range->last()) / page);
     }
     // CMA: areas the kernel activated (mm/cma.c cma_activate_area() takes a failed one out of
     // totalcma_pages).
     u64 cma_bytes = 0;
     for (const CmaArea& area : p.cma) {
-        bool failed = std::any_of(p.log.begin(), p.log.end(), [&](const std::string& line) {
-            return line.find(fmt::format("CMA area {} could not be activated", area.name)) != std::string::npos;
-        });
-        if (!failed) cma_bytes += area.size;
+        if (area.activated) cma_bytes += area.size;
         auto seen = std::find_if(snapshot.cma.begin(), snapshot.cma.end(), [&](const CmaState& c) { return c.name == area.name; });
         if (seen != snapshot.cma.end()) {
             observe(fmt::format("CMA area {} base pfn", area.name), seen->base_pfn, area.base / page);
@@ -249,7 +236,7 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
     // Health: what the buddy allocator holds per zone.
     std::vector<u64> reaches;
     for (const Device& device : analysis.map.devices) {
-        if (!device.dma_window || !device.memory_regions.empty()) continue;
+        if (!device.uses_shared_pools()) continue;
         reaches.push_back(device.dma_window->cpu_reach());
     }
     u64 ram_last = p.memory_ranges.empty() ? 0 : p.memory_ranges.back().last();

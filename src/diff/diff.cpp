@@ -38,12 +38,7 @@ void reservation_facts(const Analysis& analysis, std::vector<Fact>& out) {
     const Tree& tree = analysis.tree();
     for (const ReservedRegion& region : analysis.map.reserved_memory->regions) {
         std::string path = tree.path(region.node);
-        const RegionOutcome* outcome = nullptr;
-        if (analysis.prediction) {
-            for (const RegionOutcome& o : analysis.prediction->reserved) {
-                if (o.node == region.node) outcome = &o;
-            }
-        }
+        const RegionOutcome* outcome = analysis.prediction ? analysis.prediction->outcome(region.node) : nullptr;
         std::vector<Range> ranges;
         if (region.type == RegionType::Dynamic) {
             if (outcome && outcome->placed) ranges.push_back(*outcome->placed);

@@ -20,7 +20,7 @@ int BootSimulation::rmem_cma_setup(const ReservedRegion& region, u64 base, u64 s
         log("Reserved memory: unable to setup CMA region");
         return -28;
     }
-    prediction_.cma.push_back({name(region.node), base, size, {}});
+    prediction_.cma.push_back({name(region.node), base, size, {}, region.cma_default, true});
     if (region.cma_default) dt_default_cma_ = true;
     log(fmt::format("Reserved memory: created CMA memory pool at {}, size {} MiB", pa(base), size / kMiB));
     return 0;
@@ -101,7 +101,7 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
         if (!address) address = memblock_.alloc_range(size, alignment, base, limit);
         if (!address) return failed(size);
     }
-    prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size, {}});
+    prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size, {}, true, true});
     log(fmt::format("cma: Reserved {} MiB at {}{}", size / kMiB, pa(*address), node));
 }
 
@@ -116,11 +116,13 @@ void BootSimulation::activate_cma_areas() {
         return -1;
     };
     // DT pools were declared before the default area; the kernel activates in that order.
-    std::vector<CmaArea> order = prediction_.cma;
-    std::stable_partition(order.begin(), order.end(), [](const CmaArea& a) { return a.name != "reserved"; });
-    for (const CmaArea& area : order) {
-        if (zone_of(area.base) != zone_of(area.base + area.size - 1)) {
-            log(fmt::format("cma: CMA area {} could not be activated", area.name));
+    std::vector<CmaArea*> order;
+    for (CmaArea& area : prediction_.cma) order.push_back(&area);
+    std::stable_partition(order.begin(), order.end(), [](const CmaArea* a) { return a->name != "reserved"; });
+    for (CmaArea* area : order) {
+        if (zone_of(area->base) != zone_of(area->base + area->size - 1)) {
+            area->activated = false;
+            log(fmt::format("cma: CMA area {} could not be activated", area->name));
         }
     }
 }

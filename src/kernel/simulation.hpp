@@ -99,6 +99,7 @@ private:
     // at RAM + 48 MiB, DTB at RAM + 64 MiB (where the recorded boots put them).
     u64 kernel_address() {
         if (inputs_.kernel_address) return *inputs_.kernel_address;
+        prediction_.kernel_address_assumed = true;
         u64 offset = profile_.arch == Arch::Arm ? 48 * kMiB : 2 * kMiB;
         u64 address = map_.ram.front().range.start + offset;
         assume(fmt::format("kernel loaded at {} (RAM start + {}); give --load kernel=ADDR", hex(address), human_size(offset)));
@@ -108,6 +109,7 @@ private:
     // min(end of the first bank, 3 GiB)).
     u64 dtb_address() {
         if (inputs_.dtb_address) return *inputs_.dtb_address;
+        prediction_.dtb_address_assumed = true;
         const Range& first = map_.ram.front().range;
         if (profile_.arch == Arch::Riscv64) {
             u64 top = first.start < 3 * kGiB ? std::min(first.start + first.size, 3 * kGiB) : first.start + first.size;

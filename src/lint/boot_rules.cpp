@@ -53,13 +53,6 @@ std::string rests_on(const RestsOn& defaults) {
     return fmt::format("; this rests on {}: give --load for where the boot loader puts things", list);
 }
 
-const RegionOutcome* outcome_of(const Analysis& analysis, NodeId node) {
-    for (const RegionOutcome& outcome : analysis.prediction->reserved) {
-        if (outcome.node == node) return &outcome;
-    }
-    return nullptr;
-}
-
 std::string bootargs(const Analysis& analysis) {
     const std::optional<std::string>& given = analysis.prediction->inputs_used.bootargs;
     return given ? *given : std::string(analysis.map.chosen.bootargs.value_or(""));
@@ -92,7 +85,7 @@ void lines_with(const Analysis& analysis, Findings& out, std::initializer_list<s
     for (const std::string& line : boot_log(analysis)) {
         if (std::none_of(texts.begin(), texts.end(), [&](std::string_view t) { return has(line, t); })) continue;
         NodeId node = region_named(analysis, line);
-        const RegionOutcome* outcome = node == kNoNode ? nullptr : outcome_of(analysis, node);
+        const RegionOutcome* outcome = analysis.prediction->outcome(node);
         Finding& finding = out.add(node, kernel_line(analysis, line) + (outcome ? rests_on(outcome->rests_on) : ""),
                                    node == kNoNode ? "" : "reg");
         if (node == kNoNode) locate(line, finding);
@@ -118,10 +111,6 @@ void dynamic_alloc_fails(const Analysis& analysis, Findings& out) {
 // warning that says so.
 bool mark_assumed_overlap(const Analysis& analysis, Finding& finding) {
     const Prediction& prediction = *analysis.prediction;
-    auto assumed = [&](std::string_view what) {
-        return std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
-                           [&](const std::string& a) { return a.find(what) != std::string::npos; });
-    };
     const BootInputs& used = prediction.inputs_used;
     struct Placed {
         const char* what;
@@ -130,9 +119,9 @@ bool mark_assumed_overlap(const Analysis& analysis, Finding& finding) {
         u64 size;
     };
     const Placed placed[] = {
-        {"kernel image", "kernel", assumed("kernel loaded at") ? used.kernel_address : std::nullopt,
+        {"kernel image", "kernel", prediction.kernel_address_assumed ? used.kernel_address : std::nullopt,
          std::max<u64>(used.kernel_image_size.value_or(1), 1)},
-        {"DTB", "dtb", assumed("DTB loaded at") ? used.dtb_address : std::nullopt,
+        {"DTB", "dtb", prediction.dtb_address_assumed ? used.dtb_address : std::nullopt,
          std::max<u64>(analysis.tree().blob().size(), 1)},
     };
     const ReservedRegion* region = analysis.map.reserved_memory ? analysis.map.reserved_memory->find(finding.node) : nullptr;
@@ -167,7 +156,7 @@ void reservation_fails(const Analysis& analysis, Findings& out) {
         }
         NodeId node = region_named(analysis, line);
         Finding& finding = out.add(node, message, node == kNoNode ? "" : "reg");
-        const RegionOutcome* outcome = node == kNoNode ? nullptr : outcome_of(analysis, node);
+        const RegionOutcome* outcome = analysis.prediction->outcome(node);
         if (!mark_assumed_overlap(analysis, finding) && outcome) finding.message += rests_on(outcome->rests_on);
     }
 }
@@ -241,8 +230,7 @@ void dtb_overwritten(const Analysis& analysis, Findings& out) {
     if (!analysis.prediction || !analysis.prediction->inputs_used.dtb_address || !analysis.map.reserved_memory) return;
     const Prediction& prediction = *analysis.prediction;
     Range dtb{*prediction.inputs_used.dtb_address, std::max<u64>(analysis.tree().blob().size(), 1)};
-    bool assumed = std::any_of(prediction.assumptions.begin(), prediction.assumptions.end(),
-                               [](const std::string& a) { return a.starts_with("DTB loaded at"); });
+    bool assumed = prediction.dtb_address_assumed;
     for (const RegionOutcome& outcome : prediction.reserved) {
         if (!outcome.error.empty()) continue;
         const ReservedRegion* region = analysis.map.reserved_memory->find(outcome.node);

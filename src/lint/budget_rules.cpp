@@ -21,7 +21,7 @@ struct LimitedBus {
 std::map<NodeId, LimitedBus> buses_reaching_below(const Analysis& analysis, u64 last) {
     std::map<NodeId, LimitedBus> buses;
     for (const Device& device : analysis.map.devices) {
-        if (!device.dma_window || !device.memory_regions.empty()) continue;
+        if (!device.uses_shared_pools()) continue;
         u64 reach = device.dma_window->cpu_reach();
         if (reach >= last) continue;
         LimitedBus& bus = buses[device.dma_window->node];
@@ -40,15 +40,8 @@ std::string devices_below(const LimitedBus& bus) {
 // the allocation falls back or fails. One finding per DMA window that the area overshoots.
 void cma_above_dma_limit(const Analysis& analysis, Findings& out) {
     if (!analysis.prediction) return;
-    auto is_default = [&](const CmaArea& area) {  // the default area: cma= / CONFIG_CMA_SIZE, or linux,cma-default
-        if (area.name == "reserved") return true;
-        const auto& reserved = analysis.map.reserved_memory;
-        return reserved && std::any_of(reserved->regions.begin(), reserved->regions.end(), [&](const ReservedRegion& r) {
-                   return r.cma_default && analysis.tree().name(r.node) == area.name;
-               });
-    };
     for (const CmaArea& area : analysis.prediction->cma) {
-        if (!is_default(area)) continue;
+        if (!area.is_default) continue;
         Range cma{area.base, area.size};
         for (const auto& [window, bus] : buses_reaching_below(analysis, cma.last())) {
             Finding& f = out.add(window,
@@ -78,13 +71,14 @@ void zone_dma_small(const Analysis& analysis, Findings& out) {
     if (low_zones.empty()) return;  // no such zone configured: GFP_DMA* are plain allocations
     u64 min_size = out.option("min-size");
     for (const auto& [window, bus] : buses_reaching_below(analysis, prediction.memory_ranges.back().last())) {
-        u64 usable = 0;
+        std::vector<Range> spans;
         std::string zones;
         for (const Zone* zone : low_zones) {
             zones += fmt::format("{}{} {}", zones.empty() ? "" : ", ", zone->name,
                                  zone->range ? fmt::format("{}-{}", hex(zone->range->start), hex(zone->range->last())) : "empty");
-            if (zone->range && zone->range->start <= bus.reach) usable += std::min(zone->range->last(), bus.reach) - zone->range->start + 1;
+            if (zone->range) spans.push_back(*zone->range);
         }
+        u64 usable = bytes_within(spans, 0, bus.reach);
         if (usable >= min_size) continue;
         Finding& f = out.add(window,
                              fmt::format("{} reach{} up to {} and take{} DMA buffers from ZONE_DMA/DMA32, which hold{} "
@@ -103,10 +97,8 @@ void zone_dma_small(const Analysis& analysis, Findings& out) {
 void lowmem_pressure(const Analysis& analysis, Findings& out) {
     if (!analysis.prediction || !analysis.prediction->lowmem_free || !analysis.prediction->lowmem_end) return;
     const Prediction& prediction = *analysis.prediction;
-    u64 lowmem_end = *prediction.lowmem_end, lowmem = 0;
-    for (const Range& r : prediction.memory_ranges) {
-        if (r.start < lowmem_end) lowmem += std::min(r.last(), lowmem_end - 1) - r.start + 1;
-    }
+    u64 lowmem_end = *prediction.lowmem_end;
+    u64 lowmem = lowmem_end == 0 ? 0 : bytes_within(prediction.memory_ranges, 0, lowmem_end - 1);
     u64 free = *prediction.lowmem_free, min_percent = out.option("min-free-percent");
     if (lowmem == 0 || free * 100 >= lowmem * min_percent) return;
     Finding& f = out.add(kNoNode, fmt::format("the kernel keeps {} MiB of its {} MiB of lowmem ({}%) for its own "

@@ -60,12 +60,7 @@ std::string finding_text(const Analysis& analysis, const Finding& f) {
 std::optional<u64> default_cma_size(const Analysis& analysis) {
     const Prediction& p = *analysis.prediction;
     for (const CmaArea& area : p.cma) {
-        bool from_tree = analysis.map.reserved_memory && std::any_of(analysis.map.reserved_memory->regions.begin(),
-                                                                     analysis.map.reserved_memory->regions.end(),
-                                                                     [&](const ReservedRegion& r) {
-                                                                         return r.cma_default && analysis.tree().name(r.node) == area.name;
-                                                                     });
-        if (area.name == "reserved" || from_tree) return area.size;
+        if (area.is_default) return area.size;
     }
     for (const std::string& line : p.log) {
         std::size_t at = line.find("cma: Failed to reserve ");
@@ -78,7 +73,7 @@ std::optional<u64> default_cma_size(const Analysis& analysis) {
 std::vector<u64> device_limits(const Analysis& analysis) {
     std::vector<u64> limits;
     for (const Device& device : analysis.map.devices) {
-        if (!device.dma_window || !device.memory_regions.empty()) continue;
+        if (!device.uses_shared_pools()) continue;
         limits.push_back(device.dma_window->cpu_reach() + 1);
     }
     return limits;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dtmem/range.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -24,6 +25,15 @@ bool covered_by(const std::vector<Range>& ranges, Range range) {
         }
     }
     return false;
+}
+
+u64 bytes_within(const std::vector<Range>& ranges, u64 first, u64 last) {
+    u64 bytes = 0;
+    for (const Range& r : ranges) {
+        u64 low = std::max(r.start, first), high = std::min(r.last(), last);
+        if (low <= high) bytes += high - low + 1;
+    }
+    return bytes;
 }
 
 std::optional<Range> make_range(u64 start, u64 size) {
