@@ -4,6 +4,8 @@
 #
 #   tools/debian-kernels.sh SUITE ARCH FLAVOUR [CACHE_DIR]
 #   e.g. tools/debian-kernels.sh bookworm armhf armmp-lpae
+#   tools/debian-kernels.sh --package SUITE ARCH PACKAGE [CACHE_DIR]
+#   e.g. tools/debian-kernels.sh --package trixie riscv64 busybox-static   (any other package)
 #
 # Prints one line on stdout: the absolute path of the unpacked package (boot/vmlinuz-* or
 # boot/vmlinux-*, boot/config-*, usr/lib/linux-image-*/...). Progress and errors go to stderr.
@@ -19,12 +21,14 @@ set -euo pipefail
 log() { printf 'debian-kernels: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $0 SUITE ARCH FLAVOUR [CACHE_DIR]" >&2; exit 2; }
+plain=''  # --package: PACKAGE itself, not the kernel of metapackage linux-image-FLAVOUR
+[[ ${1:-} == --package ]] && { plain=1; shift; }
+[[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $0 [--package] SUITE ARCH FLAVOUR|PACKAGE [CACHE_DIR]" >&2; exit 2; }
 suite=$1 arch=$2 flavour=$3
 cache=${4:-${DTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dtmem}/kernels}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
-pin=$cache/${suite}_${arch}_${flavour}
+pin=$cache/${suite}_${arch}_${plain:+package-}${flavour}
 
 if [[ -z ${DTMEM_KERNELS_REFRESH:-} && -f $pin/SOURCE ]]; then
   log "reusing $(readlink "$pin") (DTMEM_KERNELS_REFRESH=1 looks for a newer one)"
@@ -85,8 +89,9 @@ sec_uri=$(apt_uris | awk '$1 == "security" { print $2; exit }')
 tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# Pick the index (SUITE, or SUITE-security) with the newest linux-image-FLAVOUR.
+# Pick the index (SUITE, or SUITE-security) with the newest linux-image-FLAVOUR (or PACKAGE).
 meta=linux-image-$flavour
+[[ -n $plain ]] && meta=$flavour
 best_ver='' best_idx='' best_uri='' best_suite=''
 for src in "main $suite" "security $suite-security"; do
   read -r kind s <<<"$src"
@@ -113,8 +118,9 @@ done
 
 # The metapackage depends on the concrete image package (the signed one where there is one;
 # it contains boot/vmlinuz-* just the same, which is checked below).
-pkg=$(field "$best_idx" "$meta" Depends | tr ',|' '\n' | sed -E 's/^ *([^ (]+).*/\1/' |
-      grep -m1 '^linux-image-' || true)
+pkg=$meta
+[[ -n $plain ]] || pkg=$(field "$best_idx" "$meta" Depends | tr ',|' '\n' | sed -E 's/^ *([^ (]+).*/\1/' |
+                         grep -m1 '^linux-image-' || true)
 [[ -n $pkg ]] || die "$meta $best_ver in $best_suite depends on no linux-image-* package"
 version=$(field "$best_idx" "$pkg" Version)
 filename=$(field "$best_idx" "$pkg" Filename)
@@ -127,7 +133,7 @@ if [[ ! -f $dir/SOURCE ]]; then
   fetch "${best_uri%/}/$filename" "$tmp/pkg.deb" "$sha256" ||
     die "could not fetch $pkg $version ($filename) with SHA256 $sha256"
   dpkg -x "$tmp/pkg.deb" "$tmp/unpacked"
-  compgen -G "$tmp/unpacked/boot/vmlinu[xz]-*" >/dev/null ||
+  [[ -n $plain ]] || compgen -G "$tmp/unpacked/boot/vmlinu[xz]-*" >/dev/null ||
     die "$pkg $version contains no boot/vmlinuz-* or boot/vmlinux-*"
   cat >"$tmp/unpacked/SOURCE" <<SRC
 suite: $best_suite

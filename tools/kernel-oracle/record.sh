@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# record.sh CASE_DIR [KERNEL_ID ...]
+# record.sh [--snapshot] CASE_DIR [KERNEL_ID ...]
 #
 # Boot real Debian kernels under QEMU with the device tree of one case and keep
 # what the kernel printed about memory, as CASE_DIR/KERNEL_ID.log.
+#
+# --snapshot: boot with a tiny initramfs instead (Debian's busybox-static for the
+# case's architecture, with tools/dtmem-collect as part of /init) and keep what the
+# running kernel shows in /proc, as CASE_DIR/KERNEL_ID.snapshot/ (the folder
+# dtmem-collect writes, for `dtmem check --snapshot`). The initrd is a reservation
+# of its own, so the tree gets /chosen/linux,initrd-start/end: at initrd_addr of
+# case.yaml (default: 2 MiB above the DTB) on ARM, where QEMU's -initrd puts it
+# on riscv64; the snapshot's fdt is the tree the kernel really got.
 #
 # KERNEL_ID = <flavour>-<series>:
 #   arm64-6.1  arm64-6.12            (Debian flavour "arm64", qemu-system-aarch64)
@@ -25,7 +33,7 @@
 # Environment:
 #   DTMEM_KERNEL_DIR_<ID with - and . as _>  unpacked package to use instead of
 #                                            tools/debian-kernels.sh (testing)
-#   RECORD_TIMEOUT   seconds per boot (default 60)
+#   RECORD_TIMEOUT   seconds per boot (default 60, 180 with --snapshot)
 #   RECORD_KEEP_RAW  if set to a directory, raw console logs are copied there
 #                    (never into the case directory: raw logs are not committed)
 set -euo pipefail
@@ -36,7 +44,9 @@ cases_root="$repo/tests/kernel-cases"
 
 die() { echo "record.sh: $*" >&2; exit 1; }
 
-[ $# -ge 1 ] || die "usage: record.sh CASE_DIR [KERNEL_ID ...]"
+snapshot=
+if [ "${1:-}" = --snapshot ]; then snapshot=1; shift; fi
+[ $# -ge 1 ] || die "usage: record.sh [--snapshot] CASE_DIR [KERNEL_ID ...]"
 case_dir=$(cd "$1" && pwd) || die "no case directory $1"
 shift
 case_name=$(basename "$case_dir")
@@ -61,9 +71,9 @@ yget() {  # yget KEY [DEFAULT]
 
 arch=$(yget arch)
 case $arch in
-arm64) def_cpu=cortex-a57 def_image=0x40200000 def_dtb=0x48000000 def_stub=0x40100000 ;;
-arm)   def_cpu=cortex-a15 def_image=0x43000000 def_dtb=0x44000000 def_stub=0x40100000 ;;
-riscv64) def_cpu=rv64 def_image=0x80200000 def_dtb= def_stub= ;;
+arm64) def_cpu=cortex-a57 def_image=0x40200000 def_dtb=0x48000000 def_stub=0x40100000 debarch=arm64 ;;
+arm)   def_cpu=cortex-a15 def_image=0x43000000 def_dtb=0x44000000 def_stub=0x40100000 debarch=armhf ;;
+riscv64) def_cpu=rv64 def_image=0x80200000 def_dtb= def_stub= debarch=riscv64 ;;
 *) die "$yaml: arch must be arm64, arm or riscv64 (got '$arch')" ;;
 esac
 machine=$(yget machine virt)
@@ -111,6 +121,43 @@ if [ "$dt_cmdline" != "$cmdline" ]; then
 	die "$case_name: case.yaml cmdline '$cmdline' differs from /chosen/bootargs '$dt_cmdline'"
 fi
 
+# --- initramfs (--snapshot) -------------------------------------------------
+# /init mounts what dtmem-collect reads, runs it, prints the snapshot folder as a
+# base64 tar.gz between two marker lines on the console and powers off.
+if [ -n "$snapshot" ]; then
+	command -v cpio >/dev/null || die "--snapshot needs cpio (Debian package cpio)"
+	busybox_dir=$("$repo/tools/debian-kernels.sh" --package trixie "$debarch" busybox-static | tail -n1)
+	busybox_version=$(sed -n 's/^version: *//p' "$busybox_dir/SOURCE")
+	root="$work/initramfs"
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+	cp "$busybox_dir/usr/bin/busybox" "$root/bin/busybox"
+	cp "$repo/tools/dtmem-collect" "$root/bin/dtmem-collect"
+	cat > "$root/init" <<-'INIT'
+	#!/bin/busybox sh
+	/bin/busybox --install -s /bin
+	export PATH=/bin
+	mount -t devtmpfs dev /dev
+	exec </dev/console >/dev/console 2>&1
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	dmesg -n 1
+	sh /bin/dtmem-collect /tmp/snapshot >/dev/null
+	echo '--- dtmem-snapshot begin ---'
+	tar cf - -C /tmp/snapshot . | gzip -9 | base64
+	echo '--- dtmem-snapshot end ---'
+	poweroff -f
+	INIT
+	chmod +x "$root/init" "$root/bin/busybox"
+	find "$root" -exec touch -h -d @0 {} +  # the same bytes, so the same initrd size, every time
+	(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner 0:0 | gzip -9 -n) > "$work/initrd.cpio.gz"
+	initrd_size=$(stat -c %s "$work/initrd.cpio.gz")
+	if [ "$arch" != riscv64 ]; then
+		initrd_addr=$(yget initrd_addr "$(printf 0x%x $((dtb_addr + 0x200000)))")
+		fdtput -t x "$work/board.dtb" /chosen linux,initrd-start "$initrd_addr"
+		fdtput -t x "$work/board.dtb" /chosen linux,initrd-end "$(printf %x $((initrd_addr + initrd_size)))"
+	fi
+fi
+
 # --- boot stub ------------------------------------------------------------
 # Written as raw little-endian instruction words (no cross assembler here).
 le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $((($1 >> 8) & 255)))\\x$(printf %02x $((($1 >> 16) & 255)))\\x$(printf %02x $((($1 >> 24) & 255)))"; }
@@ -156,13 +203,13 @@ make_stub() {
 
 # --- kernels ----------------------------------------------------------------
 kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
-	local id=$1 flavour series suite debarch var
+	local id=$1 flavour series suite var
 	series=${id##*-}; flavour=${id%-*}
 	case $series in
 	6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
 	esac
 	case $flavour in
-	arm64) debarch=arm64 ;; armmp|armmp-lpae) debarch=armhf ;; riscv64) debarch=riscv64 ;;
+	arm64|armmp|armmp-lpae|riscv64) ;;
 	*) die "unknown flavour in $id" ;;
 	esac
 	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
@@ -233,7 +280,8 @@ arm)   qemu=qemu-system-arm ;;
 riscv64) qemu=qemu-system-riscv64 ;;
 esac
 qemu_version=$("$qemu" --version | head -n1 | sed 's/^QEMU emulator version //')
-timeout_s=${RECORD_TIMEOUT:-60}
+timeout_s=${RECORD_TIMEOUT:-${snapshot:+180}}
+timeout_s=${timeout_s:-60}
 memblock=0
 case " $cmdline " in *" memblock=debug "*) memblock=1 ;; esac
 
@@ -275,11 +323,13 @@ for id in "$@"; do
 	if [ "$arch" = riscv64 ]; then
 		# no -append: the command line is /chosen/bootargs of the DTB
 		boot_args=(-bios "$firmware" -kernel "$img" -dtb "$work/board.dtb")
+		[ -z "$snapshot" ] || boot_args+=(-initrd "$work/initrd.cpio.gz")
 	else
 		boot_args=(-device "loader,file=$img,addr=$image_addr,force-raw=on"
 			-device "loader,file=$work/board.dtb,addr=$dtb_addr,force-raw=on"
 			-device "loader,file=$work/stub.bin,addr=$stub_addr,force-raw=on"
 			-device "loader,addr=$stub_addr,cpu-num=0")
+		[ -z "$snapshot" ] || boot_args+=(-device "loader,file=$work/initrd.cpio.gz,addr=$initrd_addr,force-raw=on")
 	fi
 	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
@@ -339,8 +389,11 @@ for id in "$@"; do
 			mismatch=1
 		fi
 	fi
-	out="$case_dir/$id.log"
-	{
+	if [ -n "${RECORD_KEEP_RAW:-}" ]; then
+		mkdir -p "$RECORD_KEEP_RAW"
+		cp "$raw" "$RECORD_KEEP_RAW/$case_name.$id.raw.log"
+	fi
+	header() {
 		echo "# case: $case_name"
 		echo "# kernel-id: $id"
 		echo "# package: $pkg $pkgver"
@@ -355,16 +408,35 @@ for id in "$@"; do
 			echo "# load: image $image_addr, dtb $dtb_addr, stub $stub_addr (generic loader, no -kernel)"
 		fi
 		echo "# end: $end"
+	}
+	if [ -n "$snapshot" ]; then
+		out="$case_dir/$id.snapshot"
+		rm -rf "$out" && mkdir -p "$out"
+		tr -d '\r' < "$raw" | sed -n '/^--- dtmem-snapshot begin ---$/,/^--- dtmem-snapshot end ---$/p' |
+			sed '1d;$d' | base64 -d 2>/dev/null | tar xzf - -C "$out" 2>/dev/null || true
+		if [ ! -f "$out/zoneinfo" ]; then
+			rm -rf "$out"
+			echo "record.sh: $case_name $id: no snapshot came back ($end)" >&2
+			failed=1
+			continue
+		fi
+		{
+			header
+			echo "# initramfs: busybox-static $busybox_version ($debarch) and tools/dtmem-collect, $initrd_size bytes"
+		} > "$out/recording"
+		echo "$case_name $id: snapshot $(ls "$out" | tr '\n' ' ')"
+		continue
+	fi
+	out="$case_dir/$id.log"
+	{
+		header
 		echo "# console: $(wc -l < "$raw") lines raw, trimmed to memory-related lines below"
 		trim "$memblock" < "$raw"
 		if [ ! -s "$raw" ]; then
 			echo "# (no console output at all)"
 		fi
 	} > "$out"
-	if [ -n "${RECORD_KEEP_RAW:-}" ]; then
-		mkdir -p "$RECORD_KEEP_RAW"
-		cp "$raw" "$RECORD_KEEP_RAW/$case_name.$id.raw.log"
-	fi
 	echo "$case_name $id: $(grep -vc '^#' "$out") lines, $end"
 done
 [ -z "${mismatch:-}" ] || exit 3
+[ -z "${failed:-}" ] || exit 1
