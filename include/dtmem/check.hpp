@@ -22,7 +22,9 @@ struct BootLog {
 
 BootLog read_boot_log(std::string_view text);
 
-// "6.12" from a kernel release ("6.12.118+deb13-arm64"), for --kernel.
+// The --kernel a release names: "6.12" from "6.12.118+deb13-arm64"; "6.1-lpae" from an LPAE
+// flavour ("6.1.0-57-armmp-lpae", Ubuntu's "generic-lpae"), whose 64-bit phys_addr_t changes
+// what the kernel prints.
 std::optional<std::string> kernel_series(std::string_view release);
 
 struct LineDisagreement {
@@ -65,6 +67,7 @@ struct Snapshot {
     std::vector<ZoneState> zones;      // populated zones of node 0 and others, in file order
     std::vector<CmaState> cma;
     std::vector<Range> system_ram;     // iomem "System RAM" (empty when the addresses are hidden)
+    std::vector<Range> ram_in_use;     // iomem entries inside System RAM: reserved, kernel image
     std::optional<std::string> dmesg;
 };
 

@@ -58,6 +58,7 @@ struct Prediction {
     bool dtb_address_assumed = false;      // the DTB's likewise
     std::vector<Zone> zones;
     std::vector<Range> memory_ranges;  // "Early memory node ranges"
+    std::vector<Range> system_ram;     // the "System RAM" entries of /proc/iomem
     std::vector<CmaArea> cma;
     std::vector<RegionOutcome> reserved;
     std::optional<Range> swiotlb;

@@ -131,7 +131,7 @@ std::optional<std::string> kernel_series(std::string_view release) {
     std::size_t second = release.find_first_not_of("0123456789", first + 1);
     std::string series(release.substr(0, second));
     if (series.size() <= first + 1) return std::nullopt;
-    return series;
+    return release.ends_with("-lpae") ? series + "-lpae" : series;
 }
 
 LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log, const BootInputs& given) {

@@ -122,16 +122,27 @@ void read_meminfo(const std::string& text, Snapshot& snapshot) {
     }
 }
 
+// "  40200000-41f3ffff : Kernel code": nested entries are indented by two spaces per level.
 void read_iomem(const std::string& text, Snapshot& snapshot) {
     std::istringstream in(text);
+    bool in_ram = false;  // below a "System RAM" entry
     for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == ' ' || line.find(" : System RAM") == std::string::npos) continue;
-        std::size_t dash = line.find('-');
-        if (dash == std::string::npos) continue;
-        u64 first = std::strtoull(line.substr(0, dash).c_str(), nullptr, 16);
+        std::size_t indent = line.find_first_not_of(' ');
+        std::size_t dash = line.find('-', indent);
+        if (indent == std::string::npos || dash == std::string::npos) continue;
+        u64 first = std::strtoull(line.substr(indent, dash - indent).c_str(), nullptr, 16);
         u64 last = std::strtoull(line.substr(dash + 1).c_str(), nullptr, 16);
-        if (last > first) snapshot.system_ram.push_back({first, last - first + 1});  // 0-0: addresses hidden from non-root
+        if (indent == 0) in_ram = line.find(" : System RAM") != std::string::npos;
+        if (last <= first || !in_ram) continue;  // 0-0: addresses hidden from non-root
+        (indent == 0 ? snapshot.system_ram : snapshot.ram_in_use).push_back({first, last - first + 1});
     }
+    std::sort(snapshot.ram_in_use.begin(), snapshot.ram_in_use.end(), [](Range a, Range b) { return a.start < b.start; });
+}
+
+std::string ranges_text(const std::vector<Range>& ranges) {
+    std::string text;
+    for (const Range& r : ranges) text += fmt::format("{}{:x}-{:x}", text.empty() ? "" : " ", r.start, r.last());
+    return text.empty() ? "none" : text;
 }
 
 void read_cma(const fs::path& dir, Snapshot& snapshot) {
@@ -220,18 +231,32 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
         }
     }
     if (snapshot.cma_total_kib) observe("CmaTotal (KiB)", *snapshot.cma_total_kib, cma_bytes / 1024);
-    // The RAM the kernel maps (no-map regions are not System RAM).
+    // The RAM the kernel maps (no-map regions are not System RAM), and where the regions it
+    // reserved are: a no-map region outside System RAM, the others in use inside it, where the
+    // arch lists memblock's reservations (arm64 reserve_memblock_reserved_regions(), riscv
+    // init_resources(); 32-bit ARM lists only the kernel image).
     if (!snapshot.system_ram.empty()) {
-        u64 seen = 0;
-        for (const Range& r : snapshot.system_ram) seen += r.size;
-        u64 predicted = 0;
-        for (const Range& r : p.memory_ranges) predicted += r.size;
-        u64 nomap = 0;
+        result.observations.push_back({"System RAM (iomem)", ranges_text(snapshot.system_ram), ranges_text(p.system_ram),
+                                       snapshot.system_ram == p.system_ram});
+        bool lists_reservations = p.profile.arch != Arch::Arm;
+        auto place = [&](const std::string& what, Range range, bool no_map) {
+            bool in_ram = std::any_of(snapshot.system_ram.begin(), snapshot.system_ram.end(),
+                                      [&](Range r) { return r.start <= range.last() && range.start <= r.last(); });
+            if (no_map) {
+                result.observations.push_back({what, in_ram ? "in System RAM" : "outside System RAM", "outside System RAM", !in_ram});
+            } else if (lists_reservations) {
+                bool reserved = covered_by(snapshot.ram_in_use, range);
+                result.observations.push_back({what, reserved ? "reserved" : "not reserved", "reserved", reserved});
+            }
+        };
         for (const RegionOutcome& r : p.reserved) {
             const ReservedRegion* region = analysis.map.reserved_memory ? analysis.map.reserved_memory->find(r.node) : nullptr;
-            if (region && region->no_map && r.placed && r.error.empty()) nomap += r.placed->size;
+            if (!region || !r.placed || !r.error.empty()) continue;
+            place(fmt::format("{} (iomem)", analysis.tree().path(r.node)), *r.placed, region->no_map);
         }
-        observe("System RAM (bytes, iomem)", seen, predicted - std::min(predicted, nomap));
+        for (const CmaArea& area : p.cma) {
+            if (area.name == "reserved") place("default CMA area (iomem)", Range{area.base, area.size}, false);
+        }
     }
     // Health: what the buddy allocator holds per zone.
     std::vector<u64> reaches;

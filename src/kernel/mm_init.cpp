@@ -129,6 +129,15 @@ void BootSimulation::log_zone_block() {
         if (end <= start) continue;
         prediction_.memory_ranges.push_back(Range{start, end - start});
         log(fmt::format("  node {:>3}: [mem {:#018x}-{:#018x}]", 0, start, end - 1));
+        // request_standard_resources() (arm64; init_resources() on riscv) makes one "System
+        // RAM" resource per memblock region that is not NOMAP, in whole pages; 32-bit ARM's
+        // for_each_mem_range() takes the regions' bytes as they are.
+        if (r.nomap) continue;
+        if (profile_.arch == Arch::Arm) {
+            prediction_.system_ram.push_back(Range{r.base, r.size});
+        } else {
+            prediction_.system_ram.push_back(Range{start, end - start});
+        }
     }
     log(fmt::format("Initmem setup node 0 [mem {:#018x}-{:#018x}]", align_up(memblock_.start_of_dram(), page),
                     align_down(memblock_.end_of_dram(), page) - 1));

@@ -311,6 +311,11 @@ check collect-files -- sh -c "for f in cmdline meminfo zoneinfo buddyinfo collec
 expect check-snapshot 1 "" -- "$dtmem" check "$recorded/board.dts" --kernel arm64-6.12 --snapshot "$work/snap"
 check check-snapshot-read -- sh -c "grep -q '^  DISAGREE zone DMA start pfn: board ' '$work/out' && grep -q '^  zone [A-Za-z0-9]*: .* free, largest free block ' '$work/out'"
 expect check-snapshot-empty 2 "not a snapshot of /proc" -- "$dtmem" check "$recorded/board.dts" --snapshot "$work/grouped"
+# A real LPAE kernel's snapshot (tools/kernel-oracle/record.sh --snapshot): the tree is its
+# fdt, the kernel the LPAE flavour its dmesg names, the load addresses those of case.yaml.
+lpae=$top/tests/kernel-cases/arm-cma-default-dynamic/armmp-lpae-6.12.snapshot
+expect check-real-snapshot 0 "" -- "$dtmem" check --snapshot "$lpae" --load kernel=0x43000000,dtb=0x44000000
+check check-real-snapshot-said -- sh -c "grep -q 'fdt: the running kernel.s memory against the prediction for arm-6.12-lpae\$' '$work/out' && grep -q '^  agree    System RAM (iomem): board 40000000-bfffffff' '$work/out'"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

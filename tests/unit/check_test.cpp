@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "dtmem/check.hpp"
@@ -45,6 +46,7 @@ TEST_CASE("check: reading a boot log") {
     CHECK(log.lines.back() == "Zone ranges:");
     CHECK(kernel_series("6.12.118+deb13-arm64") == "6.12");
     CHECK(kernel_series("6.1.0-56-arm64") == "6.1");
+    CHECK(kernel_series("6.1.0-57-armmp-lpae") == "6.1-lpae");
     CHECK_FALSE(kernel_series("garbage"));
 }
 
@@ -125,4 +127,46 @@ TEST_CASE("check: the load address that explains a log is searched when the pred
     LogComparison agreed = compare_boot_log(given, log, request.boot);
     CHECK(agreed.disagreements.empty());
     CHECK_FALSE(agreed.explained_by);
+}
+
+TEST_CASE("check: a real kernel's snapshot altered by hand disagrees exactly where it was altered") {
+    // arm64-dma-ranges-31bit-cma-straddle on 6.12, recorded by tools/kernel-oracle --snapshot.
+    fs::path recorded = fs::path(DTMEM_SOURCE_DIR) / "tests/kernel-cases/arm64-dma-ranges-31bit-cma-straddle/arm64-6.12.snapshot";
+    auto read = [&](const char* name) {
+        std::ifstream in(recorded / name, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    auto replaced = [](std::string text, std::string_view from, std::string_view to) {
+        std::size_t at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        return text.replace(at, from.size(), to);
+    };
+    std::string zoneinfo = read("zoneinfo");
+    std::size_t dma32 = zoneinfo.find("zone    DMA32");
+    REQUIRE(dma32 != std::string::npos);
+    test::TempFile dir(read("fdt"), "fdt");
+    dir.sibling("cmdline", read("cmdline"));
+    dir.sibling("buddyinfo", read("buddyinfo"));
+    dir.sibling("zoneinfo", zoneinfo.substr(0, dma32) + replaced(zoneinfo.substr(dma32), "present  524288", "present  520192"));
+    dir.sibling("meminfo", replaced(read("meminfo"), "CmaTotal:          65536 kB", "CmaTotal:         131072 kB"));
+    // The pool at 0x7c000000 (128 MiB) no longer inside a reservation the kernel listed.
+    dir.sibling("iomem", replaced(read("iomem"), "  74000000-83ffffff : reserved", "  74000000-7bffffff : reserved"));
+
+    Snapshot snapshot = read_snapshot(fs::path(dir.path()).parent_path().string());
+    Request request;
+    request.input = dir.path();
+    request.profile.kernel = "arm64-6.12";
+    request.boot.bootargs = snapshot.cmdline;
+    request.boot.kernel_address = 0x40200000;  // case.yaml
+    request.boot.dtb_address = 0x48000000;
+    SnapshotComparison comparison = compare_snapshot(analyze(request), snapshot);
+    std::set<std::string> disagree;
+    for (const Observation& o : comparison.observations) {
+        if (!o.agrees) disagree.insert(o.what);
+    }
+    CHECK(disagree == std::set<std::string>{"zone DMA32 present pages", "CmaTotal (KiB)",
+                                            "/reserved-memory/cma-straddle@7c000000 (iomem)"});
+    CHECK(comparison.observations.size() > disagree.size() + 5);
 }
