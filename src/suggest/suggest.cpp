@@ -160,6 +160,22 @@ std::vector<Candidate> bootarg_candidates(const Analysis& analysis, const Findin
     return out;
 }
 
+// The highest `align`-aligned base of `size` bytes ending at or below `end` that lies in
+// one of `ram` (sorted) and overlaps none of `taken`.
+std::optional<u64> highest_free_base(const std::vector<Range>& ram, const std::vector<Range>& taken, u64 size, u64 align, u64 end) {
+    for (auto r = ram.rbegin(); r != ram.rend(); ++r) {
+        u64 top = std::min(end, r->start + r->size);  // exclusive
+        while (top >= r->start + size) {
+            u64 base = (top - size) / align * align;
+            if (base < r->start) break;
+            auto clash = std::find_if(taken.begin(), taken.end(), [&](const Range& t) { return t.start < base + size && base < t.start + t.size; });
+            if (clash == taken.end()) return base;
+            top = clash->start;  // below what is in the way
+        }
+    }
+    return std::nullopt;
+}
+
 // Reserved-memory changes for a finding about a pool: alloc-ranges for a dynamic one, a new
 // reg for a static one, inside the window its users reach or one zone.
 std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& finding) {
@@ -176,17 +192,23 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
                        fmt::format("{}: alloc-ranges = <{}>;", path, cells_text(ram_start, size, address_cells, size_cells)),
                        "", path, "alloc-ranges", {ram_start, size}, std::move(why)});
     };
-    // A static pool moved to end at `end`, its base aligned to 4 MiB (a pageblock of 4K-page
+    // A static pool moved to the highest place below `end` in RAM that no other static
+    // reservation or /memreserve/ takes, its base aligned to 4 MiB (a pageblock of 4K-page
     // kernels; the verification checks the profile's own CMA alignment).
     auto moved_below = [&](const ReservedRegion& region, u64 end, std::string why) {
         if (region.type != RegionType::Static || region.reg.size() != 1 || region.reg[0].size == 0) return;
         u64 size = region.reg[0].size;
-        if (end < ram_start + size) return;
-        u64 base = (end - size) / (4 * kMiB) * (4 * kMiB);
+        std::vector<Range> taken = analysis.map.memreserve;
+        for (const ReservedRegion& other : reserved->regions) {
+            if (other.node == region.node || other.type != RegionType::Static) continue;
+            for (const AddressSize& reg : other.reg) taken.push_back({reg.address, reg.size});
+        }
+        std::optional<u64> base = highest_free_base(analysis.prediction->memory_ranges, taken, size, 4 * kMiB, end);
+        if (!base) return;
         std::string path = analysis.tree().path(region.node);
         out.push_back({Suggestion::Kind::Tree,
-                       fmt::format("{}: reg = <{}>;", path, cells_text(base, size, address_cells, size_cells)), "", path,
-                       "reg", {base, size}, std::move(why)});
+                       fmt::format("{}: reg = <{}>;", path, cells_text(*base, size, address_cells, size_cells)), "", path,
+                       "reg", {*base, size}, std::move(why)});
     };
     auto region_of = [&](NodeId node) { return node == kNoNode ? nullptr : reserved->find(node); };
     if (finding.rule == "dtb-overwritten" && !finding.ranges.empty() && finding.ranges.size() > 1) {
@@ -197,7 +219,7 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
     if (finding.rule == "cma-activation-fails") {  // a pool across a zone boundary: end it there
         if (const ReservedRegion* region = region_of(finding.node)) {
             for (u64 limit : cma_limits(analysis)) {
-                moved_below(*region, limit, fmt::format("Moves the pool to end at {}, so that it lies in one zone.", hex(limit)));
+                moved_below(*region, limit, fmt::format("Moves the pool into free RAM below {}, so that it lies in one zone.", hex(limit)));
             }
         }
     }
@@ -212,7 +234,7 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
             if (target) {
                 alloc_ranges(region, limit, fmt::format("Lets the kernel allocate the pool only below {}, where its "
                                                         "users reach.", hex(limit)));
-                moved_below(region, limit, fmt::format("Moves the pool to end at {}, where its users reach.", hex(limit)));
+                moved_below(region, limit, fmt::format("Moves the pool into free RAM below {}, where its users reach.", hex(limit)));
             }
         }
     }

@@ -75,6 +75,18 @@ TEST_CASE("suggest: a cma= that would not help is not made; the tree change that
     CHECK(s.result.remaining == 0);
 }
 
+TEST_CASE("suggest: a pool is moved into free RAM below its users' reach, not into a hole") {
+    // rpi4-dma-window-pool: the codec reaches CPU addresses below 0x40000000 (its bus's
+    // dma-ranges); RAM below that is 0x0-0x3b3fffff. The 256 MiB pool fits at the top of that
+    // bank, 4 MiB aligned: 0x3b400000 - 0x10000000 = 0x2b400000, all of it in RAM.
+    Suggested s = suggest_for(fs::path(DTMEM_SOURCE_DIR) / "boards/rpi4-dma-window-pool/board.dts");
+    REQUIRE(s.result.suggestions.size() == 1);
+    const Suggestion& move = s.result.suggestions[0];
+    CHECK(move.change == "/reserved-memory/codec-pool@70000000: reg = <0x0 0x2b400000 0x10000000>;");
+    CHECK(move.brings.empty());
+    CHECK(s.result.remaining == 0);
+}
+
 TEST_CASE("suggest: nothing verifies for a CMA area no window has room for, and it says so") {
     // arm64-dma-window-8m-device: the device reaches the first 8 MiB of RAM only, where the
     // kernel image lies (0x40200000); no default CMA area fits below it (recorded: "cma:
