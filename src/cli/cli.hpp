@@ -131,4 +131,8 @@ struct CheckCommand {
 CLI::App* add_check_command(CLI::App& app, CheckCommand& command);
 int run_check(const CheckCommand& command);
 
+// `dtmem generate man|bash-completion` (hidden): both written from `app`'s definitions.
+CLI::App* add_generate_command(CLI::App& app, std::string& what);
+int run_generate(const CLI::App& app, const std::string& what);
+
 }  // namespace dtmem::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     std::string explain_id;
     CLI::App* explain_app = app.add_subcommand("explain", "Explain a rule: why it matters, how to fix it, the kernel code");
     explain_app->add_option("rule", explain_id, "Rule id (dtmem rules lists them)")->required();
+    std::string generate_what;
+    CLI::App* generate_app = add_generate_command(app, generate_what);
 
     try {
         app.parse(argc, argv);
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
         if (*check_app) return run_check(check);
         if (*rules_app) return run_rules(rules_markdown);
         if (*explain_app) return run_explain(explain_id);
+        if (*generate_app) return run_generate(app, generate_what);
     } catch (const std::exception& e) {
         std::cerr << "dtmem: internal error: " << e.what() << '\n';
         return kExitInternal;
