@@ -22,6 +22,8 @@ packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-d
 [ "$mode" = test ] && packages+=(python3 python3-jsonschema)
 # The fuzzer is built with clang and its libFuzzer runtime.
 [ "$mode" = test ] && packages+=(clang libclang-rt-14-dev)
+# The pre-commit hook is tested with the pre-commit framework, in a throwaway git repository.
+[ "$mode" = test ] && packages+=(pre-commit git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
