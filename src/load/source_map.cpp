@@ -2,6 +2,7 @@
 #include "load/source_map.hpp"
 
 #include <charconv>
+#include <filesystem>
 
 namespace dtmem::detail {
 namespace {
@@ -32,7 +33,8 @@ bool parse_location(std::string_view item, SourceLocation& out) {
         !parse_int(head.substr(colon_column + 1), column)) {
         return false;
     }
-    out = {std::string(head.substr(0, colon_line)), line, column};
+    // "dir/../soc.dtsi" (dtc joins an /include/ to its includer's folder) as "soc.dtsi".
+    out = {std::filesystem::path(head.substr(0, colon_line)).lexically_normal().string(), line, column};
     return true;
 }
 
