@@ -56,13 +56,13 @@ if [ "$mode" = demo ]; then
 fi
 stage() { printf '\n=== %s\n' "$*"; }
 stage "tests (unit, CLI, install, boards, recorded boots, DTB corpus)"
-(cd "$build" && ctest --output-on-failure)
+(cd "$build" && ctest --output-on-failure -j "$(nproc)")
 
-stage "the same suite under AddressSanitizer and UndefinedBehaviorSanitizer (corpus excepted)"
+stage "the same suite under AddressSanitizer and UndefinedBehaviorSanitizer (corpus and integrations excepted)"
 sanitize=${DTMEM_SANITIZE_BUILD_DIR:-$top/build-sanitize}
 cmake -S "$top" -B "$sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTMEM_SANITIZE=ON -DDTMEM_STATIC_DEPS=OFF >/dev/null
 cmake --build "$sanitize" -j "$(nproc)"
-(cd "$sanitize" && ctest --output-on-failure -LE corpus)
+(cd "$sanitize" && ctest --output-on-failure -j "$(nproc)" -LE "corpus|integration")
 
 stage "fuzzing the whole pipeline for ${DTMEM_FUZZ_SECONDS:-120} s on the committed corpus"
 fuzz=${DTMEM_FUZZ_BUILD_DIR:-$top/build-fuzz}
