@@ -100,7 +100,7 @@ do_dtmem_lint() {
 		# with the summary line dtmem writes to stderr.
 		dtmem lint --exit-zero --format=text "$@" "$dtb" >"$report.txt" 2>&1
 		dtmem lint --exit-zero --format=sarif "$@" "$dtb" >"$report.sarif"
-		linted=$((linted + 1))
+		linted=$(expr $linted + 1)
 	done
 	bbnote "dtmem: $linted device trees linted, reports in ${DTMEM_REPORTDIR}"
 	if [ -n "$failures" ]; then
