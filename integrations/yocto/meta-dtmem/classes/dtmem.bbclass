@@ -21,9 +21,10 @@ DTMEM_KERNEL_CONFIG ?= ""
 # The DTBs, relative to DTMEM_DTB_DIR (shell patterns allowed, overlays skipped): a
 # kernel's KERNEL_DEVICETREE, or every DTB a devicetree recipe compiled.
 DTMEM_DTB_DIR ??= "${@'${B}' if bb.data.inherits_class('devicetree', d) else '${B}/arch/${ARCH}/boot/dts'}"
-DTMEM_DEVICETREE ??= "${@'*.dtb' if bb.data.inherits_class('devicetree', d) else '${KERNEL_DEVICETREE}'}"
+DTMEM_DEVICETREE ??= "${@'*.dtb' if bb.data.inherits_class('devicetree', d) else d.getVar('KERNEL_DEVICETREE') or ''}"
 
 DTMEM_REPORTDIR = "${WORKDIR}/dtmem"
+do_dtmem_lint[doc] = "Lints the device trees the recipe built with dtmem"
 do_dtmem_lint[cleandirs] = "${DTMEM_REPORTDIR}"
 
 python () {
