@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt/format.h no longer has it from fmt 11 on)
 #include <yaml-cpp/yaml.h>
 
 #include "dtmem/error.hpp"
