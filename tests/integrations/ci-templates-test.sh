@@ -7,16 +7,7 @@
 # comment, a change that brings none passes, and the GitLab job fails on the error.
 #   ci-templates-test.sh DTMEM_BINARY SOURCE_DIR
 set -euo pipefail
-dtmem=$(realpath "$1")
-source=$(realpath "$2")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/harness.sh"
 
 mkdir -p "$work/bin" "$work/repo" "$work/tmp"
 ln -s "$dtmem" "$work/bin/dtmem"
@@ -88,5 +79,4 @@ git worktree remove --force "$RUNNER_TEMP/base"
 steps "$source/integrations/ci/gitlab-ci.yml" gitlab push
 if run_steps; then echo "FAIL: the GitLab job passed on an error"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
 check "the GitLab log has gcc-style findings" grep -q 'board.dts:[0-9]*:[0-9]*: error: .*\[cma-reserve-fails\]' "$work/log"
-echo "ci-templates: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary ci-templates

@@ -6,17 +6,8 @@
 # is left alone, and the commit is stopped on an error.
 #   pre-commit-test.sh DTMEM_BINARY SOURCE_DIR
 set -euo pipefail
-dtmem=$(realpath "$1")
-source=$(realpath "$2")
+. "$(dirname "$0")/harness.sh"
 command -v pre-commit >/dev/null || { echo "FAIL: pre-commit is not installed (Debian package pre-commit)"; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 
 mkdir -p "$work/bin" "$work/repo/common"
 ln -s "$dtmem" "$work/bin/dtmem"
@@ -69,5 +60,4 @@ git checkout -q soc.dtsi
 check "a clean change passes" pre-commit try-repo "$source" dtmem-lint --files soc.dtsi direct.dts >"$work/out" 2>&1
 check "a file that is not a device tree is not passed to the hook" sh -c \
   "echo text >notes.txt && pre-commit try-repo '$source' dtmem-lint --files notes.txt | grep -q 'no files to check'"
-echo "pre-commit: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary pre-commit

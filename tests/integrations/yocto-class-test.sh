@@ -9,16 +9,7 @@
 # DTMEM_BOOTARGS, DTMEM_MEMORY and DTMEM_LOAD reach dtmem.
 #   yocto-class-test.sh DTMEM_BINARY SOURCE_DIR
 set -euo pipefail
-dtmem=$(realpath "$1")
-source=$(realpath "$2")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/harness.sh"
 
 class=$source/integrations/yocto/meta-dtmem/classes/dtmem.bbclass
 sed -n '/^# dtmem-shell-begin$/,/^# dtmem-shell-end$/p' "$class" >"$work/functions.sh"
@@ -158,5 +149,4 @@ head -c 100 "$dts/acme/two-banks.dtb" >"$dts/acme/truncated.dtb"
 task corrupt DTMEM_DEVICETREE=acme/truncated.dtb
 check "a DTB dtmem cannot read fails the task with dtmem's error" logged corrupt '^ERROR: dtmem could not lint acme/truncated.dtb (exit status 2): acme/truncated.dtb: error: '
 
-echo "yocto-class: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary yocto-class
