@@ -242,7 +242,7 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
         bool lists_reservations = p.profile.arch != Arch::Arm;
         auto place = [&](const std::string& what, Range range, bool no_map) {
             bool in_ram = std::any_of(snapshot.system_ram.begin(), snapshot.system_ram.end(),
-                                      [&](Range r) { return r.start <= range.last() && range.start <= r.last(); });
+                                      [&](Range r) { return r.overlaps(range); });
             if (no_map) {
                 result.observations.push_back({what, in_ram ? "in System RAM" : "outside System RAM", "outside System RAM", !in_ram});
             } else if (lists_reservations) {

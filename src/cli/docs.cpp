@@ -102,7 +102,7 @@ std::string bash_completion(const CLI::App& app) {
         << "        return\n    fi\n"
         << "    case ${COMP_WORDS[1]} in\n";
     for (const CLI::App* command : commands(app)) {
-        std::string options, valued;
+        std::string options;
         std::vector<std::pair<std::string, std::string>> choice_lists;
         for (const CLI::Option* option : command->get_options()) {
             if (!option->nonpositional()) continue;
