@@ -168,7 +168,8 @@ std::optional<u64> highest_free_base(const std::vector<Range>& ram, const std::v
         while (top >= r->start + size) {
             u64 base = (top - size) / align * align;
             if (base < r->start) break;
-            auto clash = std::find_if(taken.begin(), taken.end(), [&](const Range& t) { return t.start < base + size && base < t.start + t.size; });
+            Range place{base, size};
+            auto clash = std::find_if(taken.begin(), taken.end(), [&](const Range& t) { return t.overlaps(place); });
             if (clash == taken.end()) return base;
             top = clash->start;  // below what is in the way
         }
@@ -201,7 +202,9 @@ std::vector<Candidate> tree_candidates(const Analysis& analysis, const Finding& 
         std::vector<Range> taken = analysis.map.memreserve;
         for (const ReservedRegion& other : reserved->regions) {
             if (other.node == region.node || other.type != RegionType::Static) continue;
-            for (const AddressSize& reg : other.reg) taken.push_back({reg.address, reg.size});
+            for (const AddressSize& reg : other.reg) {
+                if (auto range = make_range(reg.address, reg.size)) taken.push_back(*range);  // a size-0 reg takes nothing
+            }
         }
         std::optional<u64> base = highest_free_base(analysis.prediction->memory_ranges, taken, size, 4 * kMiB, end);
         if (!base) return;
