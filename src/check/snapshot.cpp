@@ -132,9 +132,10 @@ void read_iomem(const std::string& text, Snapshot& snapshot) {
         if (indent == std::string::npos || dash == std::string::npos) continue;
         u64 first = std::strtoull(line.substr(indent, dash - indent).c_str(), nullptr, 16);
         u64 last = std::strtoull(line.substr(dash + 1).c_str(), nullptr, 16);
-        if (indent == 0) in_ram = line.find(" : System RAM") != std::string::npos;
         // 0-0: addresses hidden from non-root; 0-ffffffffffffffff would not fit a Range.
-        if (last <= first || !in_ram || last - first == ~u64{0}) continue;
+        bool fits = last > first && last - first != ~u64{0};
+        if (indent == 0) in_ram = fits && line.find(" : System RAM") != std::string::npos;
+        if (!fits || !in_ram) continue;
         (indent == 0 ? snapshot.system_ram : snapshot.ram_in_use).push_back({first, last - first + 1});
     }
     std::sort(snapshot.ram_in_use.begin(), snapshot.ram_in_use.end(), [](Range a, Range b) { return a.start < b.start; });

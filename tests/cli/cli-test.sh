@@ -38,6 +38,8 @@ cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$board" "$board/board.d
 
 expect version 0 "" -- "$dtmem" --version
 check version-text -- grep -q '^dtmem [0-9]' "$work/out"
+expect help-lists-commands 0 "" -- "$dtmem" --help
+check generate-hidden -- sh -c "grep -q '^  lint ' '$work/out' && ! grep -q 'generate' '$work/out'"
 expect no-command 2 "" -- "$dtmem"
 expect no-file 2 "" -- "$dtmem" map
 expect missing-file 2 "^/nonexistent.dtb: error: cannot open" -- "$dtmem" map /nonexistent.dtb

@@ -170,3 +170,19 @@ TEST_CASE("check: a real kernel's snapshot altered by hand disagrees exactly whe
                                             "/reserved-memory/cma-straddle@7c000000 (iomem)"});
     CHECK(comparison.observations.size() > disagree.size() + 5);
 }
+
+TEST_CASE("check: iomem entries that fit no Range are skipped, not wrapped") {
+    // /proc/iomem prints each resource as START-END (inclusive, kernel/resource.c); one from
+    // 0 to 2^64-1 is 2^64 bytes, which a Range cannot hold, and 0-0 is what a non-root reader sees.
+    test::TempFile dir("Node 0, zone      DMA\n  pages free     1\n        spanned  1\n        present  1\n", "zoneinfo");
+    dir.sibling("iomem", "00000000-00000000 : System RAM\n"
+                         "0000000000000000-ffffffffffffffff : System RAM\n"
+                         "  40000000-40000fff : reserved\n"
+                         "40000000-7fffffff : System RAM\n"
+                         "  40200000-40200fff : Kernel code\n");
+    Snapshot snapshot = read_snapshot(fs::path(dir.path()).parent_path().string());
+    REQUIRE(snapshot.system_ram.size() == 1);
+    CHECK(snapshot.system_ram[0] == Range{0x40000000, 0x40000000});
+    REQUIRE(snapshot.ram_in_use.size() == 1);  // the child of the skipped entry is not RAM in use either
+    CHECK(snapshot.ram_in_use[0] == Range{0x40200000, 0x1000});
+}
