@@ -50,6 +50,13 @@ struct RegionOutcome {
     RestsOn rests_on;
 };
 
+// What was loaded before the kernel ran, as the kernel reserves it in memblock.
+struct BootImage {
+    std::string name;  // "kernel", "DTB", "initrd"
+    Range range;
+    RestsOn rests_on;
+};
+
 struct Prediction {
     KernelProfile profile;
     BootInputs inputs_used;                // the inputs as given, defaults filled in
@@ -63,6 +70,7 @@ struct Prediction {
     std::vector<RegionOutcome> reserved;
     std::optional<Range> swiotlb;
     RestsOn swiotlb_rests_on;
+    std::vector<BootImage> images;  // in the order the kernel reserves them
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
     // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
     // (memblock's free lowmem, CMA and swiotlb taken).

@@ -55,6 +55,17 @@ void write_diff_text(std::ostream& out, const Analysis& before, const Analysis& 
 void write_diff_json(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
 void write_diff_markdown(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff);
 
+// The map drawn (docs/html-map.md): a self-contained HTML page (the picture, the findings
+// linked to the regions they concern, a legend and the same data as a table), or the
+// picture alone as SVG. A diff draws both sides on one address axis.
+void write_map_html(std::ostream& out, const Analysis& analysis);
+void write_findings_html(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
+void write_map_svg(std::ostream& out, const Analysis& analysis, const std::vector<Finding>& findings);
+void write_diff_html(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff,
+                     const std::vector<Finding>& before_findings, const std::vector<Finding>& after_findings);
+void write_diff_svg(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff,
+                    const std::vector<Finding>& before_findings, const std::vector<Finding>& after_findings);
+
 // Verified fixes (dtmem suggest): text for people, JSON for tools.
 void write_suggestions_text(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);
 void write_suggestions_json(std::ostream& out, const Analysis& analysis, const Suggestions& suggestions);

@@ -15,8 +15,9 @@ CLI::App* add_diff_command(CLI::App& app, DiffCommand& command) {
     CLI::App* sub = app.add_subcommand("diff", "What a device-tree change does to memory, for review");
     sub->add_option("old", command.before, "The tree before the change (DTB or DTS)")->required();
     sub->add_option("new", command.after, "The tree after the change (DTB or DTS)")->required();
-    sub->add_option("--format", command.format, "Output format: text, json, markdown (a pull-request comment)")
-        ->check(CLI::IsMember({"text", "json", "markdown"}))
+    sub->add_option("--format", command.format, "Output format: text, json, markdown (a pull-request comment), html (both maps drawn "
+                    "side by side) or svg (the drawing alone)")
+        ->check(CLI::IsMember({"text", "json", "markdown", "html", "svg"}))
         ->capture_default_str();
     add_lint_level_options(sub, command.levels);
     add_input_options(sub, command.in);
@@ -37,10 +38,14 @@ int run_diff(const DiffCommand& command) {
     try {
         Analysis before = analyse(command.before);
         Analysis after = analyse(command.after);
-        MemoryDiff diff = diff_analyses(before, lint(before, settings.lint), after, lint(after, settings.lint));
+        std::vector<Finding> before_findings = lint(before, settings.lint), after_findings = lint(after, settings.lint);
+        MemoryDiff diff = diff_analyses(before, before_findings, after, after_findings);
         bool color = command.format == "text" && use_color(command.in.color);
         std::ostringstream out;
-        if (command.format == "json") {
+        if (command.format == "html" || command.format == "svg") {
+            (command.format == "html" ? write_diff_html : write_diff_svg)(std::cout, before, after, diff, before_findings,
+                                                                          after_findings);
+        } else if (command.format == "json") {
             write_diff_json(out, before, after, diff);
         } else if (command.format == "markdown") {
             write_diff_markdown(out, before, after, diff);

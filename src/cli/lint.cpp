@@ -91,6 +91,11 @@ LintResult lint_one(const LintCommand& command, const Settings& settings, const 
         result.output = sarif_results(analysis, findings);
         return result;
     }
+    if (command.format == "html" || command.format == "svg") {
+        (command.format == "html" ? write_findings_html : write_map_svg)(out, analysis, findings);
+        result.output = out.str();  // escaped for XML by the writer
+        return result;
+    }
     if (command.format == "json") {
         write_findings_json(out, analysis, findings);
     } else if (command.format == "github") {
@@ -111,8 +116,9 @@ CLI::App* add_lint_command(CLI::App& app, LintCommand& command) {
     sub->add_option("files", command.files, "DTB or DTS files, directories (searched for them), or -");
     sub->add_option("--format", command.format,
                     "Output format: text (people), gcc (editors, CI logs), json, sarif (code scanning), "
-                    "github (workflow annotations)")
-        ->check(CLI::IsMember({"text", "gcc", "json", "sarif", "github"}))
+                    "github (workflow annotations), html (the map drawn with the findings; one input), "
+                    "svg (the drawing alone; one input)")
+        ->check(CLI::IsMember({"text", "gcc", "json", "sarif", "github", "html", "svg"}))
         ->capture_default_str();
     sub->add_flag("--dump-config", command.dump_config,
                   "Print the settings the first input is linted with, as .dtmem.yaml, and exit");
@@ -128,6 +134,11 @@ int run_lint(const LintCommand& command) {
         return kExitInput;
     }
     std::vector<std::string> files = expand_inputs(command.files);
+    if ((command.format == "html" || command.format == "svg") && files.size() != 1) {
+        std::cerr << fmt::format("dtmem: error: lint: --format {} draws one tree; {} inputs given\n", command.format,
+                                 files.size());
+        return kExitInput;
+    }
     // Each input's settings: --config, else the nearest .dtmem.yaml, each file read once.
     std::map<std::string, Settings> settings;  // by config path ("" = none)
     std::vector<std::string> config_of(files.size());

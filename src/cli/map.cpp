@@ -13,8 +13,9 @@ CLI::App* add_map_command(CLI::App& app, MapCommand& command) {
     CLI::App* sub = app.add_subcommand("map", "Print the physical memory map a device tree describes");
     sub->add_option("file", command.file, "DTB or DTS file, or - for standard input (e.g. /sys/firmware/fdt)")
         ->required();
-    sub->add_option("--format", command.format, "Output format: text, json, or the lines the kernel would print")
-        ->check(CLI::IsMember({"text", "json", "kernel-log"}))
+    sub->add_option("--format", command.format, "Output format: text, json, the lines the kernel would print (kernel-log), "
+                    "html (a page with the map drawn) or svg (the drawing alone)")
+        ->check(CLI::IsMember({"text", "json", "kernel-log", "html", "svg"}))
         ->capture_default_str();
     add_input_options(sub, command.in);
     return sub;
@@ -34,6 +35,10 @@ int run_map(const MapCommand& command) {
         if (command.format == "kernel-log") {
             if (!analysis.prediction) throw Error(analysis.no_prediction);
             for (const std::string& line : analysis.prediction->log) std::cout << terminal_safe(line, false) << '\n';
+        } else if (command.format == "html") {
+            write_map_html(std::cout, analysis);
+        } else if (command.format == "svg") {
+            write_map_svg(std::cout, analysis, {});
         } else if (command.format == "json") {
             write_map_json(std::cout, tree, analysis.map, input,
                                   analysis.prediction ? &*analysis.prediction : nullptr);

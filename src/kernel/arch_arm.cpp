@@ -132,7 +132,7 @@ void BootSimulation::boot_arm() {
     }
     scan_memory(phys_offset_, profile_.lpae ? ~u64{0} : 0xffffffffULL);
     if (no_memory_left()) return;
-    memblock_.reserve(dtb_, tree_.blob().size());
+    reserve_image("DTB", dtb_, tree_.blob().size());
 
     // parse_early_param(): mem= replaces memory; vmalloc=
     for (std::size_t i = 0; i < cmdline_.mem.size(); ++i) {
@@ -148,9 +148,9 @@ void BootSimulation::boot_arm() {
     u64 highmem_start = adjust_lowmem_bounds();
 
     // arm_memblock_init()
-    memblock_.reserve(phys_offset_ + build("kernel_reserve_start_offset"),
-                      build("kernel_reserve_end_offset") - build("kernel_reserve_start_offset"));
-    if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
+    reserve_image("kernel", phys_offset_ + build("kernel_reserve_start_offset"),
+                  build("kernel_reserve_end_offset") - build("kernel_reserve_start_offset"));
+    if (initrd()) reserve_image("initrd", initrd()->start, initrd()->size);
     memblock_.reserve(phys_offset_ + build("page_directory_offset"), build("page_directory_bytes"));
     if (machine && (machine->reserve_hook == "omap_reserve" || machine->reserve_hook == "rx51_reserve")) {
         // omap_secure_ram_reserve_memblock(), omap_barrier_reserve_memblock()

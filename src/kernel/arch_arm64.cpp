@@ -16,7 +16,7 @@ void BootSimulation::boot_arm64() {
     scan_memory(0, ~u64{0});
     u64 kernel = kernel_;
     u64 image_size = image_size_;
-    memblock_.reserve(dtb_, tree_.blob().size());  // setup_machine_fdt()
+    reserve_image("DTB", dtb_, tree_.blob().size());  // setup_machine_fdt()
 
     // arm64_memblock_init()
     remove_unaddressable_arm64(kernel + image_size);
@@ -26,10 +26,10 @@ void BootSimulation::boot_arm64() {
         mem_limit_remove_map(limit);
         memblock_.add(kernel, image_size);  // the kernel image is added back
     }
-    if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
+    if (initrd()) reserve_image("initrd", initrd()->start, initrd()->size);
     // [6.1] [_stext, _end) starts 64 KiB into the image; [6.12] [_text, _end).
     u64 text_offset = build("image_reserve_start_offset");
-    memblock_.reserve(kernel + text_offset, image_size - text_offset);
+    reserve_image("kernel", kernel + text_offset, image_size - text_offset);
     scan_reserved_memory();
 
     if (!arm64_early_allocations()) return;

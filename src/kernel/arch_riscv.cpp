@@ -104,13 +104,13 @@ void BootSimulation::boot_riscv64() {
     u64 kernel = kernel_;
     u64 image_size = image_size_;
     u64 kernel_end = align_up(kernel + image_size, build("kernel_reserve_end_alignment"));
-    memblock_.reserve(kernel, kernel_end - kernel);
+    reserve_image("kernel", kernel, kernel_end - kernel);
     u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);  // phys_ram_base
     u64 end = memblock_.end_of_dram();
     u64 dma32_limit = std::min(k4GiB, align_down(end, page));
-    if (initrd()) memblock_.reserve(initrd()->start, initrd()->size);
+    if (initrd()) reserve_image("initrd", initrd()->start, initrd()->size);
     scan_reserved_memory();
-    memblock_.reserve(dtb_, tree_.blob().size());  // only now
+    reserve_image("DTB", dtb_, tree_.blob().size());  // only now
     default_cma(dma32_limit, end);
 
     // setup_vm_final()

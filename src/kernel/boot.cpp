@@ -75,6 +75,12 @@ void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& ma
             if (same == other.reserved.end()) region.rests_on.push_back(name);
         }
         if (prediction.swiotlb != other.swiotlb) prediction.swiotlb_rests_on.push_back(name);
+        for (BootImage& image : prediction.images) {
+            auto same = std::find_if(other.images.begin(), other.images.end(), [&](const BootImage& o) {
+                return o.name == image.name && o.range == image.range;
+            });
+            if (same == other.images.end()) image.rests_on.push_back(name);
+        }
     }
 }
 

@@ -71,6 +71,12 @@ private:
     void log(std::string line) { prediction_.log.push_back(std::move(line)); }
     std::string name(NodeId node) const { return std::string(tree_.name(node)); }
     void assume(std::string what) { prediction_.assumptions.push_back(std::move(what)); }
+    // memblock_reserve() of what was loaded (the kernel image, the DTB, the initrd), kept
+    // for the picture of the map.
+    void reserve_image(std::string name, u64 start, u64 size) {
+        memblock_.reserve(start, size);
+        if (auto range = make_range(start, size)) prediction_.images.push_back({std::move(name), *range, {}});
+    }
     // The inputs the steps use: given, or their documented defaults, each said once.
     void resolve_inputs() {
         kernel_ = kernel_address();

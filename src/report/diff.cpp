@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "dtmem/report.hpp"
+#include "report/lines.hpp"
 
 namespace dtmem {
-namespace {
 
 std::string finding_line(const Analysis& analysis, const Finding& f) {
     return fmt::format("{}: {}: {}{} [{}]", finding_location(analysis, f), severity_name(f.severity),
@@ -25,8 +25,6 @@ std::string change_line(const FactChange& c) {
         default: return fmt::format("{} {}: {} -> {}", what, change_kind_name(c.kind), c.before, c.after);
     }
 }
-
-}  // namespace
 
 void write_diff_text(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff, bool color) {
     auto paint = [color](std::string_view text, const char* code) {

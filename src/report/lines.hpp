@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// One-line forms shared by the report writers. Internal to the report stage.
+#pragma once
+
+#include <string>
+
+#include "dtmem/analysis.hpp"
+#include "dtmem/diff.hpp"
+#include "dtmem/lint.hpp"
+
+namespace dtmem {
+
+// "board.dts:12:3: error: /node: message [rule]"
+std::string finding_line(const Analysis& analysis, const Finding& finding);
+
+// "reservation /reserved-memory/x moved: 0x… -> 0x…"
+std::string change_line(const FactChange& change);
+
+}  // namespace dtmem
