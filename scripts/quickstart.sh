@@ -4,7 +4,7 @@
 # map of an example board (demo) or run the whole test suite (test).
 #   scripts/quickstart.sh demo    # install, build, dtmem map boards/arm64-8g-two-banks/board.dts,
 #                                 # then dtmem lint boards/armhf-vmalloc-panic/board.dts
-#   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus),
+#   scripts/quickstart.sh test    # install, build, run every test (unit, CLI, boards, DTB corpus, browser),
 #                                 # then the suite again under ASan/UBSan, then the fuzzer for 2 minutes
 set -euo pipefail
 
@@ -24,6 +24,8 @@ packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-d
 [ "$mode" = test ] && packages+=(clang libclang-rt-14-dev)
 # The pre-commit hook is tested with the pre-commit framework, in a throwaway git repository.
 [ "$mode" = test ] && packages+=(pre-commit git)
+# The HTML output is checked in headless Chromium, with a font for its text.
+[ "$mode" = test ] && packages+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

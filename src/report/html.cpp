@@ -112,8 +112,8 @@ std::string badge(Severity severity, double x, double y) {
 
 // `text` cut to what fits in `width` pixels of 11px text, with an ellipsis.
 std::string shortened(const std::string& text, double width) {
-    std::size_t room = static_cast<std::size_t>(std::max(1.0, width / 6.8));
-    return text.size() <= room ? text : text.substr(0, room - 1) + "…";
+    std::size_t room = static_cast<std::size_t>(std::max(1.0, width / 7.2));
+    return text.size() <= room ? text : text.substr(0, room - 1) + "…";  // room >= 1
 }
 
 // "≈ 1.5 GiB": a break's size, where the exact bytes do not matter.
@@ -320,14 +320,20 @@ std::vector<Block> blocks(const SvgWriter& writer, const Picture& picture, std::
     return out;
 }
 
-// Everything drawn as one SVG document.
+std::string legend_rows(double& height);
+
+// Everything drawn as one SVG document, the legend below.
 void write_svg(std::ostream& out, const std::string& title, const SvgWriter& writer,
                const std::vector<std::vector<Block>>& sides) {
     std::vector<Block> all{{"", kAxisWidth, writer.axis_block(), false}};
     for (const auto& side : sides) all.insert(all.end(), side.begin(), side.end());
     double width = 0;
     for (const Block& block : all) width += block.width + 6;
-    double height = kTitle + writer.height();
+    double legend_height = 0;
+    std::string legend = legend_rows(legend_height);
+    double picture_height = kTitle + writer.height();
+    double height = picture_height + 16 + legend_height;
+    width = std::max(width, 600.0);
     out << fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0:.0f}" height="{1:.0f}" viewBox="0 0 {0:.0f} {1:.0f}" )"
                        R"(role="img" aria-labelledby="svg-title">)",
                        width, height)
@@ -340,11 +346,12 @@ void write_svg(std::ostream& out, const std::string& title, const SvgWriter& wri
                            x, xml(block.title), kTitle, block.body);
         x += block.width + 6;
     }
-    out << "</svg>\n";
+    out << fmt::format(R"~(<g transform="translate(0,{:.0f})">{}</g>)~", picture_height + 16, legend) << "</svg>\n";
 }
 
-// The legend as SVG: every shape, the assumed and finding outlines.
-std::string legend_svg() {
+// The legend: every shape, the assumed and finding outlines, marks and breaks. Returns
+// the rows, `height` set to their height.
+std::string legend_rows(double& height) {
     constexpr int kShapes = static_cast<int>(Shape::Folded) + 1;
     std::string body;
     double y = 4;
@@ -369,9 +376,8 @@ std::string legend_svg() {
         "dashed line: a mark (lowmem end, ZONE_MOVABLE start, DMA reach)");
     row(fmt::format(R"(<path d="M4 {0}L8 {1}L12 {0}L16 {1}L20 {0}L24 {1}L28 {0}" fill="none" stroke="#777"/>)", y + 5, y + 10),
         "zigzag band: a break, empty address space not drawn to scale");
-    return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{:.0f}" role="img" aria-label="legend">)"
-                       "{}{}</svg>",
-                       y + 4, kSvgStyle, body);
+    height = y + 4;
+    return body;
 }
 
 const char* kPageStyle = R"(<style>
@@ -424,7 +430,11 @@ void write_page_head(std::ostream& out, const std::string& title) {
 }
 
 void write_page_tail(std::ostream& out) {
-    out << "<section id=\"legend\"><h2>Legend</h2>" << legend_svg() << "</section>\n"
+    double height = 0;
+    std::string legend = legend_rows(height);
+    out << fmt::format(R"(<section id="legend"><h2>Legend</h2><svg width="600" height="{:.0f}" role="img" aria-label="legend">)",
+                       height)
+        << kSvgStyle << legend << "</svg></section>\n"
         << R"(<aside id="info" aria-live="polite">Hover over a region, or focus one with Tab, to see its node, range, flags, users and source.</aside>)"
         << "\n<footer><p class=\"sub\">dtmem " << DTMEM_VERSION << "</p></footer>\n"
         << kScript << "\n</body>\n</html>\n";
@@ -487,13 +497,15 @@ void write_finding_list(std::ostream& out, const Analysis& analysis, const Pictu
                         const std::vector<Finding>& findings) {
     out << "<ol>\n";
     std::size_t next_band = 0;
+    std::vector<std::pair<Severity, std::string>> lines;  // most severe first, then as lint lists them
     for (const Finding& f : findings) {
         std::string anchor = anchor_of(picture, f, next_band);
         std::string text = xml(finding_line(analysis, f));
-        out << fmt::format(R"(<li class="{}">{}</li>)", severity_name(f.severity),
-                           anchor.empty() ? text : fmt::format(R"(<a href="#{}">{}</a>)", anchor, text))
-            << '\n';
+        lines.emplace_back(f.severity, fmt::format(R"(<li class="{}">{}</li>)", severity_name(f.severity),
+                                                   anchor.empty() ? text : fmt::format(R"(<a href="#{}">{}</a>)", anchor, text)));
     }
+    std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& line : lines) out << line.second << '\n';
     out << "</ol>\n";
 }
 

@@ -25,12 +25,15 @@ void lint_and_report(const dtmem::Analysis& analysis, std::ostream& sink) {
     dtmem::write_findings_text(sink, analysis, findings, false);
     dtmem::write_findings_gcc(sink, analysis, findings);
     dtmem::write_findings_json(sink, analysis, findings);
+    dtmem::write_findings_html(sink, analysis, findings);
+    dtmem::write_map_svg(sink, analysis, findings);
     // The diff of the tree against itself without findings: every memory fact and every
     // finding's rendering as new.
     dtmem::MemoryDiff diff = dtmem::diff_analyses(analysis, {}, analysis, findings);
     dtmem::write_diff_text(sink, analysis, analysis, diff, false);
     dtmem::write_diff_json(sink, analysis, analysis, diff);
     dtmem::write_diff_markdown(sink, analysis, analysis, diff);
+    dtmem::write_diff_html(sink, analysis, analysis, diff, findings, findings);
 }
 
 }  // namespace
