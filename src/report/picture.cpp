@@ -265,8 +265,8 @@ private:
             picture.groups.push_back(std::move(group));
         }
         if (shared_lane_devices) {
-            picture.folds.push_back(fmt::format("{} devices on {} buses share one lane per bus (a bus gives its devices one window)",
-                                                shared_lane_devices, shared_lane_buses));
+            picture.folds.push_back(fmt::format("{} devices share one lane on each of {} bus{} (a bus gives its devices one window)",
+                                                shared_lane_devices, shared_lane_buses, shared_lane_buses == 1 ? "" : "es"));
         }
         if (buses > kBuses) {
             picture.folds.push_back(fmt::format("{} more buses with dma-ranges are not drawn (the text output of dtmem map lists them)",

@@ -169,6 +169,22 @@ printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@
 expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
 check pmem-note -- grep -q 'note: /pmem@100000000 (0x100000000-0x13fffffff) is persistent memory' "$work/out"
 
+# --- HTML and SVG (tests/html/browser-test.sh renders them in Chromium)
+expect map-html 0 "" -- "$dtmem" map "$work/board.dtb" --format html
+check map-html-doctype -- sh -c "head -1 '$work/out' | grep -qx '<!DOCTYPE html>'"
+# Self-contained: nothing fetched (no src=, <link>, @import or url() outside the page).
+check map-html-self-contained -- sh -c "! grep -qiE '<link|src=|@import|url\\((https?:|//)' '$work/out'"
+expect map-svg-evil 0 "" -- "$dtmem" map "$work/evil.dts" --format svg
+check map-svg-evil-xml -- python3 -c "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])" "$work/out"
+expect map-html-evil 0 "" -- "$dtmem" map "$work/evil.dts" --format html
+check map-html-evil-escaped -- sh -c "grep -qF 'evil\\x1b]0;pwned\\x07 \\xff ok' '$work/out' && ! grep -q \"$(printf '\x1b')\" '$work/out'"
+expect lint-html-findings 0 "" -- "$dtmem" lint "$top/tests/lint/reserved-overlap/fires.dts" --format html
+check lint-html-finding-linked -- grep -qE '<li class="warning"><a href="#r[0-9]+">.*\[reserved-overlap\]</a></li>' "$work/out"
+expect lint-html-two-inputs 2 "^dtmem: error: lint: --format html draws one tree; 2 inputs given$" -- \
+  "$dtmem" lint --format html "$top/tests/lint/boot-panic/fires.dts" "$top/tests/lint/boot-panic/quiet.dts"
+expect diff-svg 0 "" -- "$dtmem" diff "$top/tests/diff/before/board.dts" "$top/tests/diff/after/board.dts" --format svg --exit-zero
+check diff-svg-xml -- python3 -c "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])" "$work/out"
+
 # --- lint: exit statuses, fail levels, formats, batch, rules and explain
 cases=$top/tests/lint
 expect lint-clean 0 "1 file: 0 errors, 0 warnings, 0 notes" -- "$dtmem" lint "$cases/reserved-overlap/quiet.dts"
