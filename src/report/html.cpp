@@ -586,47 +586,65 @@ void write_map_svg(std::ostream& out, const Analysis& analysis, const std::vecto
     write_svg(out, "memory map of " + analysis.file, writer, {blocks(writer, picture, "")});
 }
 
+namespace {
+
+// Both sides of a diff on one axis; the new side marks what the change changed.
+struct DiffDrawing {
+    DiffDrawing(const Analysis& before, const Analysis& after, const MemoryDiff& diff,
+                const std::vector<Finding>& before_findings, const std::vector<Finding>& after_findings)
+        : old_picture(picture::draw(before, before_findings, "a")),
+          new_picture(picture::draw(after, after_findings, "b")),
+          axis({&old_picture, &new_picture}),
+          old_writer(axis),
+          new_writer(axis, changed_subjects(diff)),
+          old_side(blocks(old_writer, old_picture, "before: " + before.file)),
+          new_side(blocks(new_writer, new_picture, "after: " + after.file)) {}
+    DiffDrawing(const DiffDrawing&) = delete;  // the writers hold the axis
+
+    Picture old_picture, new_picture;
+    Axis axis;
+    SvgWriter old_writer, new_writer;
+    std::vector<Block> old_side, new_side;
+};
+
+}  // namespace
+
 void write_diff_html(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff,
                      const std::vector<Finding>& before_findings, const std::vector<Finding>& after_findings) {
-    Picture old_picture = picture::draw(before, before_findings, "a");
-    Picture new_picture = picture::draw(after, after_findings, "b");
-    Axis axis({&old_picture, &new_picture});
-    SvgWriter old_writer(axis), new_writer(axis, changed_subjects(diff));
+    DiffDrawing drawing(before, after, diff, before_findings, after_findings);
     write_page_head(out, fmt::format("dtmem diff: {} -> {}", before.file, after.file));
     out << "<header><h1>Memory diff: " << xml(before.file) << " → " << xml(after.file) << "</h1></header>\n"
         << "<section id=\"changes\"><h2>What the change does to memory</h2><ul>\n";
     if (diff.changes.empty()) out << "<li>no change</li>\n";
     for (const FactChange& change : diff.changes) out << "<li>" << xml(change_line(change)) << "</li>\n";
     out << "</ul>\n<h2>Findings it brings (" << diff.introduced.size() << ")</h2>\n";
-    write_finding_list(out, after, new_picture, diff.introduced);
+    write_finding_list(out, after, drawing.new_picture, diff.introduced);
     out << "<h2>Findings it fixes (" << diff.fixed.size() << ")</h2>\n";
-    write_finding_list(out, before, old_picture, diff.fixed);
+    write_finding_list(out, before, drawing.old_picture, diff.fixed);
     out << "</section>\n<section id=\"picture\"><h2>Before and after, on one address axis</h2>\n"
         << "<p class=\"sub\">Regions the change moved, resized, added or changed are outlined and marked Δ on the new side.</p>\n";
-    write_picture_notes(out, old_picture);
-    write_picture_notes(out, new_picture);
+    write_picture_notes(out, drawing.old_picture);
+    write_picture_notes(out, drawing.new_picture);
     out << R"(<svg width="0" height="0" aria-hidden="true" style="position:absolute">)" << kDefs << "</svg>\n"
         << "<div class=\"map\" role=\"img\" aria-label=\"memory map before and after\">";
-    write_blocks_html(out, {{"", kAxisWidth, old_writer.axis_block(), false}}, old_writer.height());
+    double height = drawing.old_writer.height();
+    write_blocks_html(out, {{"", kAxisWidth, drawing.old_writer.axis_block(), false}}, height);
     out << "<div class=\"side\">";
-    write_blocks_html(out, blocks(old_writer, old_picture, "before: " + before.file), old_writer.height());
+    write_blocks_html(out, drawing.old_side, height);
     out << "</div><div class=\"side\">";
-    write_blocks_html(out, blocks(new_writer, new_picture, "after: " + after.file), new_writer.height());
+    write_blocks_html(out, drawing.new_side, height);
     out << "</div></div></section>\n<section id=\"table\"><h2>The same regions as tables</h2>\n";
-    write_table(out, old_picture, "before: " + before.file);
-    write_table(out, new_picture, "after: " + after.file);
+    write_table(out, drawing.old_picture, "before: " + before.file);
+    write_table(out, drawing.new_picture, "after: " + after.file);
     out << "</section>\n";
     write_page_tail(out);
 }
 
 void write_diff_svg(std::ostream& out, const Analysis& before, const Analysis& after, const MemoryDiff& diff,
                     const std::vector<Finding>& before_findings, const std::vector<Finding>& after_findings) {
-    Picture old_picture = picture::draw(before, before_findings, "a");
-    Picture new_picture = picture::draw(after, after_findings, "b");
-    Axis axis({&old_picture, &new_picture});
-    SvgWriter old_writer(axis), new_writer(axis, changed_subjects(diff));
-    write_svg(out, fmt::format("memory map of {} and {}", before.file, after.file), old_writer,
-              {blocks(old_writer, old_picture, "before: " + before.file), blocks(new_writer, new_picture, "after: " + after.file)});
+    DiffDrawing drawing(before, after, diff, before_findings, after_findings);
+    write_svg(out, fmt::format("memory map of {} and {}", before.file, after.file), drawing.old_writer,
+              {drawing.old_side, drawing.new_side});
 }
 
 }  // namespace dtmem

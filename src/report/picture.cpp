@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "report/lines.hpp"
+
 namespace dtmem::picture {
 namespace {
 
@@ -24,6 +26,11 @@ Item make_item(Range range, Shape shape, std::string label, std::string subject,
     item.subject = std::move(subject);
     item.details = std::move(details);
     return item;
+}
+
+// [first, last] as a Range; the whole 64-bit space, which a Range cannot hold, loses its last byte.
+Range span(u64 first, u64 last) {
+    return {first, last - first == ~u64{0} ? ~u64{0} : last - first + 1};
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -100,17 +107,6 @@ private:
             if (zone.range) lane.items.push_back(make_item(*zone.range, Shape::Zone, zone.name, zone.name, {"zone " + zone.name}));
         }
         return lane;
-    }
-
-    static std::string region_flags(const ReservedRegion& region) {
-        std::vector<std::string> flags;
-        if (region.no_map) flags.push_back("no-map");
-        if (region.reusable) flags.push_back("reusable");
-        if (region.cma_default) flags.push_back("linux,cma-default");
-        if (region.dma_default) flags.push_back("linux,dma-default");
-        for (std::string_view c : region.compatible) flags.push_back(std::string(c));
-        if (!region.available) flags.push_back("disabled");
-        return join(flags, ", ");
     }
 
     // Flags, users and what the kernel did with a /reserved-memory region.
@@ -349,7 +345,7 @@ private:
                 last = std::max(last, lane.items[i].range.last());
                 if (lane.items[i].finding) worst = std::max(worst.value_or(Severity::Note), *lane.items[i].finding);
             }
-            Item item = make_item({start, last - start + 1}, Shape::Folded, fmt::format("{} regions", end - first),
+            Item item = make_item(span(start, last), Shape::Folded, fmt::format("{} regions", end - first),
                                   fmt::format("{} {} regions", end - first, lane.title),
                                   {fmt::format("from {} to {}", lane.items[first].subject, lane.items[end - 1].subject)});
             item.folded = end - first;
@@ -428,7 +424,7 @@ Axis::Axis(const std::vector<const Picture*>& pictures) {
     for (const Range& r : used) {
         Range& last = clusters.back();
         if (r.start <= end_of(last)) {
-            if (r.last() > last.last()) last.size = r.last() - last.start + 1;
+            if (r.last() > last.last()) last = span(last.start, r.last());
         } else {
             clusters.push_back(r);
         }
@@ -446,7 +442,7 @@ Axis::Axis(const std::vector<const Picture*>& pictures) {
         Range& last = joined.back();
         double gap = static_cast<double>(clusters[i].start - end_of(last));
         if (gap * scale <= kLongestGap) {
-            last.size = clusters[i].last() - last.start + 1;
+            last = span(last.start, clusters[i].last());
         } else {
             joined.push_back(clusters[i]);
         }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "dtmem/report.hpp"
+#include "report/lines.hpp"
 
 namespace dtmem {
 namespace {
@@ -218,17 +219,6 @@ private:
 
     std::string address(u64 value) const { return hex_padded(value, digits_); }
 
-    static std::string region_flags(const ReservedRegion& region) {
-        std::vector<std::string> flags;
-        if (region.no_map) flags.push_back("no-map");
-        if (region.reusable) flags.push_back("reusable");
-        if (region.cma_default) flags.push_back("linux,cma-default");
-        if (region.dma_default) flags.push_back("linux,dma-default");
-        for (std::string_view c : region.compatible) flags.push_back(std::string(c));
-        if (!region.available) flags.push_back("disabled");
-        return join(flags, ", ");
-    }
-
     struct RowText {
         std::string kind, node, flags;
         std::string_view color;
@@ -270,6 +260,17 @@ private:
 };
 
 }  // namespace
+
+std::string region_flags(const ReservedRegion& region) {
+    std::vector<std::string> flags;
+    if (region.no_map) flags.push_back("no-map");
+    if (region.reusable) flags.push_back("reusable");
+    if (region.cma_default) flags.push_back("linux,cma-default");
+    if (region.dma_default) flags.push_back("linux,dma-default");
+    for (std::string_view c : region.compatible) flags.push_back(std::string(c));
+    if (!region.available) flags.push_back("disabled");
+    return join(flags, ", ");
+}
 
 void write_map_text(std::ostream& out, const Tree& tree, const MemoryMap& map, const ReportInput& input,
                     bool color) {
