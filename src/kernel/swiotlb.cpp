@@ -27,8 +27,8 @@ void BootSimulation::swiotlb_parameters() {
     u64 max_areas = std::min(max_slabs / kSegment, u64{1} << 30);
     for (const SwiotlbParameter& parameter : cmdline_.swiotlb) {
         if (parameter.slabs.value_or(0) > max_slabs || parameter.areas.value_or(0) > max_areas) {
-            prediction_.unmodelled.push_back(fmt::format("swiotlb={} slabs, {} areas: the kernel's size arithmetic wraps; "
-                                                         "the bounce buffer is not predicted",
+            prediction_.unmodelled.push_back(fmt::format("swiotlb={} slabs, {} areas: beyond what the kernel's unsigned "
+                                                         "arithmetic holds (it wraps); the bounce buffer is not predicted",
                                                          parameter.slabs.value_or(io_tlb_nslabs_),
                                                          parameter.areas.value_or(io_tlb_nareas_)));
             swiotlb_force_disable_ = true;  // nothing of it is predicted from here on
