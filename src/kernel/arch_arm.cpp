@@ -140,6 +140,7 @@ void BootSimulation::boot_arm() {
         arm_add_memory(cmdline_.mem[i].start.value_or(phys_offset_), cmdline_.mem[i].size);
     }
     arm_vmalloc_parameter();
+    swiotlb_parameters();
 
     // setup_dma_zone(): arm_dma_limit is inclusive.
     u64 arm_dma_limit = !profile_.zone_dma            ? (profile_.lpae ? ~u64{0} : 0xffffffffULL)
@@ -208,7 +209,7 @@ void BootSimulation::boot_arm() {
     if (profile_.lpae && profile_.swiotlb && measured) {
         start_kernel_allocations();
         swiotlb(needed, features_.arm_swiotlb_below_dma_limit ? arm_dma_limit : 0xffffffffULL);
-    } else if (profile_.lpae && profile_.swiotlb && needed) {
+    } else if (profile_.lpae && swiotlb_initialises(needed)) {
         prediction_.unmodelled.push_back("swiotlb: this profile does not give the lowmem allocations made before "
                                          "the bounce buffer, so its address is not predicted");
         prediction_.unpredicted_lines.push_back("software IO TLB: ");

@@ -14,6 +14,7 @@ void BootSimulation::boot_arm64() {
         log(fmt::format("Machine model: {}", *model->as_string()));
     }
     scan_memory(0, ~u64{0});
+    swiotlb_parameters();  // parse_early_param()
     u64 kernel = kernel_;
     u64 image_size = image_size_;
     reserve_image("DTB", dtb_, tree_.blob().size());  // setup_machine_fdt()
@@ -41,8 +42,7 @@ void BootSimulation::boot_arm64() {
     default_cma(dma_limit, memblock_.end_of_dram());
     allocations_before_mem_init();
     // mem_init(): the bounce buffer, needed when RAM reaches past the DMA limit.
-    bool needed = memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size;
-    swiotlb(needed, dma_limit - 1);
+    swiotlb(memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size, dma_limit - 1);
     activate_cma_areas();
 }
 

@@ -83,6 +83,7 @@ void BootSimulation::boot_riscv64() {
     }
     scan_memory(0, ~u64{0});
     if (no_memory_left()) return;
+    swiotlb_parameters();  // parse_early_param()
     u64 page = profile_.page_size;
     // setup_bootmem()
     if (!cmdline_.mem.empty()) {

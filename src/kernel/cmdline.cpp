@@ -5,25 +5,32 @@
 
 namespace dtmem::detail {
 
-std::pair<u64, std::size_t> memparse(std::string_view text) {
-    // simple_strtoull(ptr, &end, 0), then the suffix (lib/cmdline.c memparse()).
+std::pair<u64, std::size_t> simple_strtoull(std::string_view text) {
+    // lib/kstrtox.c _parse_integer_fixup_radix(): 0x with a hex digit after it is hex,
+    // another leading 0 octal.
+    auto lower = [&](std::size_t i) { return i < text.size() ? std::tolower(static_cast<unsigned char>(text[i])) : 0; };
     std::size_t at = 0;
     int base = 10;
-    if (text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    if (lower(0) == '0' && lower(1) == 'x' && std::isxdigit(lower(2))) {
         base = 16;
         at = 2;
-    } else if (!text.empty() && text[0] == '0') {
+    } else if (lower(0) == '0') {
         base = 8;
     }
     u64 value = 0;
-    std::size_t digits_start = at;
     for (; at < text.size(); ++at) {
-        int c = std::tolower(static_cast<unsigned char>(text[at]));
+        int c = lower(at);
         int digit = std::isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 99;
         if (digit >= base) break;
         value = value * base + digit;  // the kernel wraps silently here too
     }
-    if (at == digits_start && base != 8) return {0, 0};
+    return {value, at};
+}
+
+std::pair<u64, std::size_t> memparse(std::string_view text) {
+    // simple_strtoull(), then the suffix (lib/cmdline.c memparse()).
+    auto [value, at] = simple_strtoull(text);
+    if (at == 0) return {0, 0};
     if (at < text.size()) {
         static constexpr std::string_view kSuffixes = "kmgtpe";
         auto suffix = kSuffixes.find(static_cast<char>(std::tolower(static_cast<unsigned char>(text[at]))));
@@ -34,6 +41,34 @@ std::pair<u64, std::size_t> memparse(std::string_view text) {
     }
     return {value, at};
 }
+
+namespace {
+
+// kernel/dma/swiotlb.c setup_io_tlb_npages()
+SwiotlbParameter parse_swiotlb(std::string_view value) {
+    SwiotlbParameter swiotlb;
+    auto digit_first = [&] { return !value.empty() && std::isdigit(static_cast<unsigned char>(value[0])); };
+    auto skip_comma = [&] {
+        if (!value.empty() && value[0] == ',') value.remove_prefix(1);
+    };
+    if (digit_first()) {
+        auto [slabs, used] = simple_strtoull(value);
+        swiotlb.slabs = (slabs + 127) / 128 * 128;  // ALIGN(slabs, IO_TLB_SEGSIZE)
+        value.remove_prefix(used);
+    }
+    skip_comma();
+    if (digit_first()) {
+        auto [areas, used] = simple_strtoull(value);
+        swiotlb.areas = areas;
+        value.remove_prefix(used);
+    }
+    skip_comma();
+    swiotlb.force = value == "force";
+    swiotlb.noforce = value == "noforce";
+    return swiotlb;
+}
+
+}  // namespace
 
 CommandLine parse_command_line(std::string_view bootargs) {
     CommandLine line;
@@ -67,14 +102,8 @@ CommandLine parse_command_line(std::string_view bootargs) {
             line.cma = cma;
         } else if (key == "vmalloc") {
             line.vmalloc = memparse(value).first;
-        } else if (key == "swiotlb") {  // kernel/dma/swiotlb.c setup_io_tlb_npages()
-            if (!value.empty() && std::isdigit(static_cast<unsigned char>(value[0]))) {
-                auto [slabs, used] = memparse(value);
-                line.swiotlb_slabs = (slabs + 127) / 128 * 128;
-                value.remove_prefix(used);
-            }
-            line.swiotlb_force = value.find("force") != std::string_view::npos &&
-                                 value.find("noforce") == std::string_view::npos;
+        } else if (key == "swiotlb") {
+            line.swiotlb.push_back(parse_swiotlb(value));
         } else if (key == "movable_node") {
             line.movable_node = true;
         }

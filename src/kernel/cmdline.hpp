@@ -21,14 +21,26 @@ struct MemParameter {  // mem=size[@start]
     std::optional<u64> start;
 };
 
+// kernel/dma/swiotlb.c setup_io_tlb_npages(): swiotlb=[<slabs>][,<areas>][,force|noforce],
+// each number in C notation (simple_strtoul(), no size suffix).
+struct SwiotlbParameter {
+    std::optional<u64> slabs;  // ALIGN(slabs, IO_TLB_SEGSIZE): slabs of 2 KiB
+    std::optional<u64> areas;  // as given; swiotlb_adjust_nareas() rounds it
+    bool force = false;        // exactly "force" after the numbers: swiotlb_force_bounce
+    bool noforce = false;      // exactly "noforce": swiotlb_force_disable, no buffer at all
+};
+
 struct CommandLine {
     std::vector<MemParameter> mem;        // every mem= (arm64/riscv use the last as an amount)
     std::optional<CmaParameter> cma;      // cma=
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
-    std::optional<u64> swiotlb_slabs;     // swiotlb=<slabs>, rounded up to IO_TLB_SEGSIZE
-    bool swiotlb_force = false;           // swiotlb=…,force
+    std::vector<SwiotlbParameter> swiotlb;  // every swiotlb=, in order (each one sets the kernel's state)
     bool movable_node = false;
 };
+
+// simple_strtoull(text, &end, 0): a number in C notation (0x…, 0…, decimal). Returns the
+// value and how many characters it used (0 when none).
+std::pair<u64, std::size_t> simple_strtoull(std::string_view text);
 
 // memparse(): a number in C notation (0x…, 0…, decimal) with an optional K/M/G/T/P/E.
 // Returns the value and how many characters it used (0 when none).

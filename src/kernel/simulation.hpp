@@ -191,18 +191,24 @@ private:
     void default_cma(u64 arch_limit, u64 highmem_start);
     void activate_cma_areas();
 
-    // ---- swiotlb (kernel/dma/swiotlb.c swiotlb_init_remap()) ----------------------
+    // ---- swiotlb (kernel/dma/swiotlb.c) -----------------------------------------------
 
     static constexpr u64 kSlabShift = 11;     // IO_TLB_SHIFT: 2 KiB slabs
     static constexpr u64 kSegment = 128;      // IO_TLB_SEGSIZE
     static constexpr u64 kMinSlabs = 512;     // IO_TLB_MIN_SLABS (1 MiB)
+    static constexpr u64 kDefaultSlabs = (64 * kMiB) >> kSlabShift;  // IO_TLB_DEFAULT_SIZE
 
     static u64 round_up_pow2(u64 v) { return std::bit_ceil(v); }  // 1 for 0 and 1; callers keep v <= 2^63
 
     u64 possible_cpus() const;
 
+    void swiotlb_parameters();
+    bool round_up_default_nslabs();
+    void swiotlb_adjust_nareas(u64 nareas);
+    void swiotlb_adjust_size(u64 size);
+    bool swiotlb_initialises(bool addressing_limit) const;
     bool bounces_kmalloc();
-    void swiotlb(bool needed, u64 low_limit);
+    void swiotlb(bool addressing_limit, u64 low_limit);
 
     // ---- mm init (mm/mm_init.c, mm/sparse.c, mm/percpu.c): zones, sparse, hashes -----
 
@@ -264,6 +270,11 @@ private:
     u64 vmalloc_size_ = 240 * kMiB;  // the default vmalloc_size
     std::vector<Record> late_records_;
     std::set<NodeId> failed_to_reserve_;
+    // kernel/dma/swiotlb.c's static state, as the swiotlb= arguments leave it.
+    u64 io_tlb_nslabs_ = kDefaultSlabs;  // default_nslabs
+    u64 io_tlb_nareas_ = 0;              // default_nareas (0: not adjusted yet)
+    bool swiotlb_force_bounce_ = false;
+    bool swiotlb_force_disable_ = false;
 };
 
 }  // namespace dtmem::detail

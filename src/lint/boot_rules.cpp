@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/cmdline.hpp"
 #include "lint/registry.hpp"
 
 namespace dtmem::checks {
@@ -193,6 +194,13 @@ void swiotlb_alloc_fails(const Analysis& analysis, Findings& out) {
     if (has(bootargs(analysis), "swiotlb=")) locate_in_chosen(analysis, finding);
 }
 
+// A swiotlb= with a slab or area count: what round_up_default_nslabs() rounds is then the
+// argument's, not the kernel's own default or its swiotlb_adjust_size() (kernel/dma/swiotlb.c).
+bool swiotlb_size_given(const Analysis& analysis) {
+    std::vector<detail::SwiotlbParameter> given = detail::parse_command_line(bootargs(analysis)).swiotlb;
+    return std::any_of(given.begin(), given.end(), [](const detail::SwiotlbParameter& p) { return p.slabs || p.areas; });
+}
+
 // Boot arguments the kernel clamps or overrides: vmalloc= (arch/arm/mm/mmu.c
 // early_vmalloc()), mem= (arm_add_memory() / memblock_cap_memory_range()), swiotlb=
 // (swiotlb_adjust_size()), cma= overriding the tree (rmem_cma_setup()).
@@ -201,8 +209,7 @@ void cmdline_adjusted(const Analysis& analysis, Findings& out) {
     auto in_chosen = [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); };
     lines_with(analysis, out, {"vmalloc area is too big, limiting to", "vmalloc area is too small, limiting to",
                                "Memory limited to", "using cmdline CMA params instead"}, in_chosen);
-    // The kernel rounds its own default size too; only a given swiotlb= is adjusted.
-    if (has(bootargs(analysis), "swiotlb=")) lines_with(analysis, out, {"SWIOTLB bounce buffer size roundup"}, in_chosen);
+    if (swiotlb_size_given(analysis)) lines_with(analysis, out, {"SWIOTLB bounce buffer size roundup"}, in_chosen);
 }
 
 // RAM the kernel does not use: outside what it can address or map (early_init_dt_add_memory_arch(),

@@ -15,6 +15,7 @@
 #include <libfdt.h>
 
 #include "dtmem/error.hpp"
+#include "kernel/cmdline.hpp"
 
 namespace dtmem {
 namespace {
@@ -152,8 +153,16 @@ std::vector<Candidate> bootarg_candidates(const Analysis& analysis, const Findin
         }
     }
     if (rule == "swiotlb-alloc-fails") {
+        // The new swiotlb= replaces every one given: it keeps their last area count and force.
+        std::optional<u64> areas;
+        bool force = false;
+        for (const detail::SwiotlbParameter& given : detail::parse_command_line(bootargs).swiotlb) {
+            if (given.areas) areas = given.areas;
+            force |= given.force;
+        }
+        std::string rest = (areas ? fmt::format(",{}", *areas) : "") + (force ? ",force" : "");
         for (u64 slabs : {16384, 8192, 4096, 2048, 1024}) {
-            add("swiotlb", fmt::format("swiotlb={}", slabs),
+            add("swiotlb", fmt::format("swiotlb={}{}", slabs, rest),
                 fmt::format("A {} bounce buffer ({} slabs of 2 KiB) that the kernel can place.", human_size(slabs * 2048), slabs));
         }
     }

@@ -97,6 +97,10 @@ TEST_CASE("hostile: swiotlb= beyond what the kernel's size arithmetic holds") {
     Booted b = boot(dts, "arm64-6.12", "swiotlb=9223372036854775808,force");
     CHECK(unmodelled(b.prediction, "swiotlb="));
     CHECK(!b.prediction.swiotlb);
+    // The area count is an unsigned int: 2^32 + 1 areas wrap before they are rounded.
+    Booted areas = boot(dts, "arm64-6.12", "swiotlb=8192,4294967297");
+    CHECK(unmodelled(areas.prediction, "swiotlb="));
+    CHECK(!areas.prediction.swiotlb);
 }
 
 TEST_CASE("hostile: a DT DMA limit of 0 on 6.1 arm64") {

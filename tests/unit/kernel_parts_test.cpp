@@ -101,10 +101,36 @@ TEST_CASE("command line: memparse and the forms of cma=, mem=, swiotlb=") {
     REQUIRE(line.mem.size() == 2);
     CHECK(line.mem[1].start == 0x80000000u);
     CHECK(line.vmalloc == 512 * kMiB);
-    CHECK(line.swiotlb_slabs == 16384u);  // rounded up to IO_TLB_SEGSIZE
-    CHECK(line.swiotlb_force);
+    REQUIRE(line.swiotlb.size() == 1);
+    CHECK(line.swiotlb[0].slabs == 16384u);  // rounded up to IO_TLB_SEGSIZE
+    CHECK(!line.swiotlb[0].areas);
+    CHECK(line.swiotlb[0].force);
     CHECK(line.movable_node);
     CommandLine fixed = parse_command_line("cma=32M@0x90000000");
     CHECK(fixed.cma->limit == 0x92000000u);  // size@base: limit = base + size (fixed)
     CHECK(parse_command_line("cma=0").cma->size == 0u);
+}
+
+TEST_CASE("command line: swiotlb=[<slabs>][,<areas>][,force|noforce] as setup_io_tlb_npages() reads it") {
+    auto swiotlb = [](const char* args) {
+        CommandLine line = parse_command_line(args);
+        REQUIRE(line.swiotlb.size() == 1);
+        return line.swiotlb[0];
+    };
+    SwiotlbParameter areas = swiotlb("swiotlb=16384,3,noforce");
+    CHECK(areas.slabs == 16384u);
+    CHECK(areas.areas == 3u);
+    CHECK(areas.noforce);
+    CHECK(!areas.force);
+    CHECK(swiotlb("swiotlb=,4").areas == 4u);           // areas alone keep the default size
+    CHECK(!swiotlb("swiotlb=,4").slabs);
+    CHECK(swiotlb("swiotlb=0x1000").slabs == 0x1000u);   // simple_strtoul(), base 0
+    CHECK(swiotlb("swiotlb=64M").slabs == 128u);         // no size suffix: 64 slabs, aligned to 128
+    CHECK(!swiotlb("swiotlb=64M").force);
+    CHECK(swiotlb("swiotlb=force").force);
+    CHECK(!swiotlb("swiotlb=8192,forced").force);        // strcmp(): the whole rest must match
+    CHECK(!swiotlb("swiotlb=noforce").force);
+    CHECK(swiotlb("swiotlb=noforce").noforce);
+    CHECK(!swiotlb("swiotlb=noforce").slabs);
+    CHECK(parse_command_line("swiotlb=8192 swiotlb=force").swiotlb.size() == 2);
 }

@@ -96,3 +96,21 @@ TEST_CASE("suggest: nothing verifies for a CMA area no window has room for, and 
     CHECK(s.result.unfixed[0].starts_with("cma-reserve-fails"));
     CHECK(s.result.remaining > 0);
 }
+
+TEST_CASE("suggest: a smaller swiotlb= keeps the area count and force of the one it replaces") {
+    // tests/kernel-cases/arm64-dma-window-8m-device: ZONE_DMA is 8 MiB and the recorded 6.12
+    // boot fits 2 MiB of bounce buffer there ("adjusted 32768 -> 1024 slabs"), not 4 MiB.
+    Request request;
+    request.input = (fs::path(DTMEM_SOURCE_DIR) / "tests/kernel-cases/arm64-dma-window-8m-device/board.dts").string();
+    request.content = read_input(request.input);
+    request.boot.bootargs = "console=ttyAMA0 swiotlb=32768,2 swiotlb=force";
+    Analysis analysis = analyze(request);
+    Suggestions result = suggest(request, analysis, {}, Severity::Error);
+    auto made = [&](std::string_view change) {
+        return std::any_of(result.suggestions.begin(), result.suggestions.end(),
+                           [&](const Suggestion& x) { return x.change == change; });
+    };
+    CHECK(made("swiotlb=1024,2,force"));
+    CHECK_FALSE(made("swiotlb=2048,2,force"));
+    CHECK_FALSE(made("swiotlb=1024"));
+}
