@@ -52,7 +52,6 @@ public:
 
     Picture build() {
         Picture picture;
-        picture.title = analysis_.file;
         Group board{"board", {}, false};
         board.lanes.push_back(ram());
         if (analysis_.prediction) board.lanes.push_back(zones());
@@ -118,10 +117,7 @@ private:
         if (!map_.reserved_memory->supported()) item.details.push_back("ignored: " + map_.reserved_memory->unsupported_reason);
         const RegionOutcome* outcome = analysis_.prediction ? analysis_.prediction->outcome(region.node) : nullptr;
         if (outcome && !outcome->error.empty()) item.details.push_back("the kernel: " + outcome->error);
-        if (outcome && !outcome->rests_on.empty()) {
-            item.assumed = true;
-            item.details.push_back("rests on " + join(outcome->rests_on, ", "));
-        }
+        if (outcome) mark_rests_on(item, outcome->rests_on);
     }
 
     Lane static_reservations(Picture& picture) {

@@ -50,7 +50,6 @@ struct Marker {
 };
 
 struct Picture {
-    std::string title;
     std::vector<Group> groups;  // the board's lanes first
     std::vector<Marker> markers;
     std::vector<std::string> folds;      // what was folded to keep the page readable
