@@ -40,6 +40,9 @@ void BootSimulation::boot_arm64() {
     log_zone_block();
     count_kernel_pages();
     default_cma(dma_limit, memblock_.end_of_dram());
+    // [6.1] reserve_crashkernel(), [6.12] arch_reserve_crashkernel(): CRASH_ADDR_LOW_MAX is
+    // arm64_dma_phys_limit, CRASH_ADDR_HIGH_MAX PHYS_MASK + 1, CRASH_ALIGN 2 MiB.
+    reserve_crashkernel(dma_limit, u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48), 2 * kMiB);
     allocations_before_mem_init();
     // mem_init(): the bounce buffer, needed when RAM reaches past the DMA limit.
     swiotlb(memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size, dma_limit - 1);
