@@ -72,7 +72,7 @@ struct Prediction {
     std::optional<Range> swiotlb;
     RestsOn swiotlb_rests_on;
     std::vector<BootImage> images;  // in the order the kernel reserves them
-    std::vector<BootImage> crashkernel;  // crashkernel=: the region, then its low part if any
+    std::vector<BootImage> crashkernel;  // crashkernel=, as printed: a low part before the region
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
     // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
     // (memblock's free lowmem, CMA and swiotlb taken).
