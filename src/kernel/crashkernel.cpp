@@ -82,6 +82,7 @@ BootSimulation::CrashRequest BootSimulation::parse_crashkernel(u64 system_ram, s
         }
         if (at(0) != ':') return invalid("crashkernel: ':' expected");
         cur.remove_prefix(1);
+        // The unprefixed wordings are 6.1's, the prefixed ones the current source's (not recorded).
         if (!number(size)) return invalid(v6_12 ? "crashkernel: Memory value expected" : "Memory value expected");
         if (size >= total) return invalid("crashkernel: invalid size");
         if (total >= start && total < end) {
@@ -181,10 +182,9 @@ void BootSimulation::reserve_crashkernel(u64 low_max, u64 high_max, u64 align) {
         log(fmt::format("cannot allocate crashkernel (size:{})", hex(size)));
         return;
     }
-    // [6.1] a low part when the region reaches into the last low_size bytes below the limit
-    // or above it; [6.12] when it is above the limit.
-    bool wants_low = features_.crashkernel_generic ? *base >= low_max : *base > low_max - low_size;
-    if (wants_low && low_size && !reserve_crashkernel_low(low_size, low_max, align)) {
+    // A low part only for a region above the limit, on both versions (recorded:
+    // arm64-crashkernel-high-low-near-limit, a region within the low size below the limit).
+    if (*base >= low_max && low_size && !reserve_crashkernel_low(low_size, low_max, align)) {
         memblock_.free(*base, size);
         return;
     }
