@@ -152,3 +152,24 @@ TEST_CASE("crashkernel=: a kernel built without crash-kernel support ignores it 
         return note == "crashkernel= is ignored: this kernel is built without CONFIG_CRASH_RESERVE";
     }));
 }
+
+TEST_CASE("crashkernel=: 6.1 arm64 without DMA zones reserves it in arm64_memblock_init(), before the page tables and CMA") {
+    // arch/arm64/mm/init.c (6.1): !defer_reserve_crashkernel() when neither ZONE_DMA nor
+    // ZONE_DMA32 is built; arm64_dma_phys_limit is then PHYS_MASK + 1. No recorded boot
+    // (Debian builds both zones): the region takes the top of RAM, CMA comes below it.
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    LoadedTree loaded = load_dts(dts);
+    MemoryMap map = build_memory_map(loaded.tree);
+    BootInputs inputs;
+    inputs.bootargs = "crashkernel=256M";
+    KernelProfile profile = find_profile("arm64-6.1", std::nullopt);
+    profile.config.erase("CONFIG_ZONE_DMA");
+    profile.config.erase("CONFIG_ZONE_DMA32");
+    profile.derive();
+    Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
+    REQUIRE(prediction.crashkernel.size() == 1);
+    CHECK(prediction.crashkernel[0].range == Range{0x70000000, 256 << 20});
+    REQUIRE(!prediction.cma.empty());
+    CHECK(prediction.cma[0].base + prediction.cma[0].size <= 0x70000000);
+}
