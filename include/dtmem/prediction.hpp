@@ -50,9 +50,10 @@ struct RegionOutcome {
     RestsOn rests_on;
 };
 
-// What was loaded before the kernel ran, as the kernel reserves it in memblock.
+// A named range the kernel reserves in memblock: what was loaded before the kernel ran,
+// or a crashkernel= region.
 struct BootImage {
-    std::string name;  // "kernel", "DTB", "initrd"
+    std::string name;  // "kernel", "DTB", "initrd"; "crash kernel", "crash kernel (low)"
     Range range;
     RestsOn rests_on;
 };
@@ -71,6 +72,7 @@ struct Prediction {
     std::optional<Range> swiotlb;
     RestsOn swiotlb_rests_on;
     std::vector<BootImage> images;  // in the order the kernel reserves them
+    std::vector<BootImage> crashkernel;  // crashkernel=, as printed: a low part before the region
     std::optional<u64> lowmem_end;   // 32-bit ARM: end of lowmem (exclusive)
     // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
     // (memblock's free lowmem, CMA and swiotlb taken).

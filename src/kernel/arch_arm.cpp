@@ -201,6 +201,7 @@ void BootSimulation::boot_arm() {
         late_static_regions();
     }
     if (measured) memblock_.alloc(unflattened_size(), pointer_bytes());
+    reserve_crashkernel_arm(lowmem_end);  // setup_arch(), after unflatten_device_tree()
     activate_cma_areas();
     // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit, with the buffer
     // in lowmem below everything allocated so far (ARCH_LOW_ADDRESS_LIMIT: 0xffffffff in

@@ -32,6 +32,12 @@ void BootSimulation::boot_arm64() {
     u64 text_offset = build("image_reserve_start_offset");
     reserve_image("kernel", kernel + text_offset, image_size - text_offset);
     scan_reserved_memory();
+    // [6.1] without ZONE_DMA and ZONE_DMA32 (!defer_reserve_crashkernel()) crashkernel= is
+    // reserved here, arm64_dma_phys_limit being PHYS_MASK + 1 from the start; else in
+    // bootmem_init() after the default CMA area, as on 6.12 always.
+    u64 pa_end = u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48);
+    bool crashkernel_early = !features_.crashkernel_generic && !profile_.zone_dma && !profile_.zone_dma32;
+    if (crashkernel_early) reserve_crashkernel(pa_end, pa_end, 2 * kMiB);
 
     if (!arm64_early_allocations()) return;
 
@@ -40,6 +46,9 @@ void BootSimulation::boot_arm64() {
     log_zone_block();
     count_kernel_pages();
     default_cma(dma_limit, memblock_.end_of_dram());
+    // [6.1] reserve_crashkernel(), [6.12] arch_reserve_crashkernel(): CRASH_ADDR_LOW_MAX is
+    // arm64_dma_phys_limit, CRASH_ADDR_HIGH_MAX PHYS_MASK + 1, CRASH_ALIGN 2 MiB.
+    if (!crashkernel_early) reserve_crashkernel(dma_limit, pa_end, 2 * kMiB);
     allocations_before_mem_init();
     // mem_init(): the bounce buffer, needed when RAM reaches past the DMA limit.
     swiotlb(memblock_.end_of_dram() / profile_.page_size > dma_limit / profile_.page_size, dma_limit - 1);

@@ -131,6 +131,16 @@ void BootSimulation::boot_riscv64() {
     set_zones(ends);
     log_zone_block();
     count_kernel_pages();
+    // misc_mem_init() → arch_reserve_crashkernel() (6.9+, the generic code):
+    // CRASH_ADDR_LOW_MAX is dma32_phys_limit, CRASH_ADDR_HIGH_MAX the end of DRAM,
+    // CRASH_ALIGN PMD_SIZE. Before 6.9 riscv had its own reservation, not modelled.
+    if (profile_.version >= KernelVersion{6, 9, 0}) {
+        reserve_crashkernel(dma32_limit, end, 2 * kMiB);
+    } else if (cmdline_.text.find("crashkernel=") != std::string::npos) {
+        prediction_.unmodelled.push_back("crashkernel= on riscv64 before 6.9");
+        prediction_.unpredicted_lines.push_back("crashkernel");
+        prediction_.unpredicted_lines.push_back("cannot allocate crashkernel");
+    }
     activate_cma_areas();
     allocations_before_mem_init();
     swiotlb(end / page > dma32_limit / page, build("arch_low_address_limit"));

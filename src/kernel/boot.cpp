@@ -18,7 +18,7 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log, co
         "  node ", "Initmem setup node", "cma: ", "Reserved memory: ", "OF: reserved mem: ",
         "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "vmalloc area is too", "Ignoring RAM at",
         "Consider using a HIGHMEM", "Ignoring memory", "Truncating memory", "software IO TLB: ", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
-        "Movable zone start", "  Node "};
+        "Movable zone start", "  Node ", "crashkernel", "cannot allocate crashkernel", "Reserving "};
     std::vector<std::string> lines;
     bool overlap_follows = false;
     for (std::string line : log) {
@@ -75,11 +75,13 @@ void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& ma
             if (same == other.reserved.end()) region.rests_on.push_back(name);
         }
         if (prediction.swiotlb != other.swiotlb) prediction.swiotlb_rests_on.push_back(name);
-        for (BootImage& image : prediction.images) {
-            auto same = std::find_if(other.images.begin(), other.images.end(), [&](const BootImage& o) {
-                return o.name == image.name && o.range == image.range;
-            });
-            if (same == other.images.end()) image.rests_on.push_back(name);
+        for (auto [mine, theirs] : {std::pair{&prediction.images, &other.images}, {&prediction.crashkernel, &other.crashkernel}}) {
+            for (BootImage& image : *mine) {
+                auto same = std::find_if(theirs->begin(), theirs->end(), [&](const BootImage& o) {
+                    return o.name == image.name && o.range == image.range;
+                });
+                if (same == theirs->end()) image.rests_on.push_back(name);
+            }
         }
     }
 }

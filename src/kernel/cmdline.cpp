@@ -72,6 +72,7 @@ SwiotlbParameter parse_swiotlb(std::string_view value) {
 
 CommandLine parse_command_line(std::string_view bootargs) {
     CommandLine line;
+    line.text = bootargs;
     while (!bootargs.empty()) {
         std::size_t space = bootargs.find(' ');
         std::string_view word = bootargs.substr(0, space);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct CommandLine {
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
     std::vector<SwiotlbParameter> swiotlb;  // every swiotlb=, in order (each one sets the kernel's state)
     bool movable_node = false;
+    // crashkernel= is read at reservation time from the whole line (kernel/crash_core.c
+    // get_last_crashkernel()); src/kernel/crashkernel.cpp parses it.
+    std::string text;
 };
 
 // simple_strtoull(text, &end, 0): a number in C notation (0x…, 0…, decimal). Returns the

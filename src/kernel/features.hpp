@@ -38,6 +38,12 @@ struct KernelFeatures {
     // 6.12.13: fdt_scan_reserved_mem_reg_nodes(): static regions are recorded and
     // initialised at unflatten_device_tree(), dynamic ones at once.
     bool reserved_mem_reg_nodes_late = false;
+    // crashkernel= as 6.12 reserves it (kernel/crash_reserve.c reserve_crashkernel_generic()):
+    // X falls back above the low limit with a default low part, X,high takes a default low
+    // part, X@ADDR fails with its own line, a size of all RAM or more is refused; 6.1 arm64
+    // (arch/arm64/mm/init.c reserve_crashkernel()) does none of these. 6.6 (unverified
+    // profile) is taken as 6.12: its arm64 code has the same fallback.
+    bool crashkernel_generic = false;
 };
 
 inline KernelFeatures kernel_features(const KernelVersion& version) {
@@ -55,6 +61,7 @@ inline KernelFeatures kernel_features(const KernelVersion& version) {
     f.nr_kernel_pages_at_free_area_init = v6_12;
     f.numa_memblks = v6_12;
     f.arm64_zone_dma_by_address = v6_12;
+    f.crashkernel_generic = v6_6;
     f.reserved_mem_reg_nodes_late = version >= KernelVersion{6, 12, 13};
     return f;
 }

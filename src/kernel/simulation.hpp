@@ -210,6 +210,20 @@ private:
     bool bounces_kmalloc();
     void swiotlb(bool addressing_limit, u64 low_limit);
 
+    // ---- crashkernel= (src/kernel/crashkernel.cpp) -----------------------------------
+
+    struct CrashRequest {
+        enum Status { Missing, Invalid, Ok } status = Missing;  // -ENOENT, -EINVAL, 0
+        u64 size = 0;
+        u64 base = 0;
+    };
+    bool crashkernel_wanted();
+    CrashRequest parse_crashkernel(u64 system_ram, std::string_view suffix);
+    void crash_region(std::string name, u64 base, u64 size);
+    bool reserve_crashkernel_low(u64 size, u64 low_max, u64 align);
+    void reserve_crashkernel(u64 low_max, u64 high_max, u64 align);
+    void reserve_crashkernel_arm(u64 lowmem_end);
+
     // ---- mm init (mm/mm_init.c, mm/sparse.c, mm/percpu.c): zones, sparse, hashes -----
 
     void count_kernel_pages();

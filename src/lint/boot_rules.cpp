@@ -179,6 +179,14 @@ void cma_activation_fails(const Analysis& analysis, Findings& out) {
     lines_with(analysis, out, {"could not be activated"});
 }
 
+// No crash region (or no low part, which gives the region back): kdump has nowhere to load.
+// kernel/crash_reserve.c reserve_crashkernel_generic(), arch/arm64/mm/init.c and
+// arch/arm/kernel/setup.c reserve_crashkernel().
+void crashkernel_fails(const Analysis& analysis, Findings& out) {
+    lines_with(analysis, out, {"cannot allocate crashkernel", "crashkernel reservation failed"},
+               [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); });
+}
+
 // kernel/dma/swiotlb.c swiotlb_memblock_alloc(): no bounce buffer, so devices that need
 // bouncing fail their DMA.
 void swiotlb_alloc_fails(const Analysis& analysis, Findings& out) {
@@ -274,6 +282,7 @@ constexpr Rule kRules[] = {
     {"cma-activation-fails", cma_activation_fails},
     {"cma-reserve-fails", cma_reserve_fails},
     {"cmdline-adjusted", cmdline_adjusted},
+    {"crashkernel-fails", crashkernel_fails},
     {"dtb-overwritten", dtb_overwritten},
     {"dynamic-alloc-fails", dynamic_alloc_fails},
     {"memory-ignored", memory_ignored},

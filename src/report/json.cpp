@@ -465,16 +465,18 @@ private:
             } else {
                 json_.value(nullptr);
             }
-            json_.key("boot_images").array([&] {
-                for (const BootImage& image : prediction.images) {
-                    json_.object([&] {
-                        json_.member("name", image.name);
-                        range_members(image.range);
-                        json_.member("exact", image.rests_on.empty());
-                        json_.member("rests_on", image.rests_on);
-                    });
-                }
-            });
+            for (auto [key, list] : {std::pair{"boot_images", &prediction.images}, {"crashkernel", &prediction.crashkernel}}) {
+                json_.key(key).array([&] {
+                    for (const BootImage& image : *list) {
+                        json_.object([&] {
+                            json_.member("name", image.name);
+                            range_members(image.range);
+                            json_.member("exact", image.rests_on.empty());
+                            json_.member("rests_on", image.rests_on);
+                        });
+                    }
+                });
+            }
             json_.member("notes", prediction.notes);
             json_.member("log", prediction.log);
             json_.member("unmodelled", prediction.unmodelled);

@@ -196,10 +196,12 @@ private:
             mark_rests_on(item, prediction.swiotlb_rests_on);
             lane.items.push_back(std::move(item));
         }
-        for (const BootImage& image : prediction.images) {
-            Item item = make_item(image.range, Shape::Image, image.name, image.name, {"reserved in memblock at boot"});
-            mark_rests_on(item, image.rests_on);
-            lane.items.push_back(std::move(item));
+        for (const auto* list : {&prediction.images, &prediction.crashkernel}) {
+            for (const BootImage& image : *list) {
+                Item item = make_item(image.range, Shape::Image, image.name, image.name, {"reserved in memblock at boot"});
+                mark_rests_on(item, image.rests_on);
+                lane.items.push_back(std::move(item));
+            }
         }
         return lane;
     }

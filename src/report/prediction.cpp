@@ -69,6 +69,10 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
                            address(prediction.swiotlb->last()), human_size(prediction.swiotlb->size),
                            mark(prediction.swiotlb_rests_on));
     }
+    for (const BootImage& crash : prediction.crashkernel) {
+        out << fmt::format("  {}: {}-{}  {}{}\n", crash.name, address(crash.range.start), address(crash.range.last()),
+                           human_size(crash.range.size), mark(crash.rests_on));
+    }
     if (!prediction.reserved.empty()) out << "  /reserved-memory at boot:\n";
     for (const RegionOutcome& outcome : prediction.reserved) {
         std::string where = outcome.placed ? fmt::format("{}-{}  {:<8}", address(outcome.placed->start),

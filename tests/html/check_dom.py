@@ -57,7 +57,7 @@ def expected(doc):
                 want.append((None, region["base"], hex(int(region["base"], 16) + region["size"] - 1)))
         if p["swiotlb"]:
             want.append(("swiotlb bounce buffer", p["swiotlb"]["start"], p["swiotlb"]["end"]))
-        for image in p["boot_images"]:
+        for image in p["boot_images"] + p["crashkernel"]:
             want.append((image["name"], image["start"], image["end"]))
     return want
 

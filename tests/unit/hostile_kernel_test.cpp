@@ -116,3 +116,60 @@ TEST_CASE("hostile: a DT DMA limit of 0 on 6.1 arm64") {
     CHECK(b.prediction.zones[0].name == "DMA");
     CHECK(b.prediction.zones[0].range == Range{0x40000000, 0x40000000});
 }
+
+TEST_CASE("crashkernel=: wrapping values and malformed forms reserve nothing") {
+    // memparse() wraps as the kernel's does; an ADDR + SIZE that wraps leaves
+    // memblock_phys_alloc_range() an empty range, so the reservation fails; a size of all
+    // RAM or more is refused by 6.12's parse_crashkernel() before any allocation.
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    for (const char* kernel : {"arm64-6.1", "arm64-6.12", "riscv64-6.12", "arm-6.12"}) {
+        for (const char* args : {"crashkernel=64M@0xfffffffffff00000", "crashkernel=16E", "crashkernel=0-:99999999999999999999E",
+                                 "crashkernel=1-2:,", "crashkernel=", "crashkernel=64M,high crashkernel=x,low"}) {
+            CAPTURE(kernel);
+            CAPTURE(args);
+            Booted b = boot(dts, kernel, std::string(args));
+            CHECK(b.prediction.crashkernel.empty());
+        }
+    }
+}
+
+TEST_CASE("crashkernel=: a kernel built without crash-kernel support ignores it and says so") {
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    LoadedTree loaded = load_dts(dts);
+    MemoryMap map = build_memory_map(loaded.tree);
+    BootInputs inputs;
+    inputs.bootargs = "crashkernel=256M";
+    KernelProfile profile = find_profile("arm64-6.12", std::nullopt);
+    CHECK(!predict_boot(loaded.tree, map, profile, inputs).crashkernel.empty());
+    profile.config.erase("CONFIG_CRASH_RESERVE");
+    Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
+    CHECK(prediction.crashkernel.empty());
+    CHECK(std::none_of(prediction.log.begin(), prediction.log.end(),
+                       [](const std::string& line) { return line.find("crashkernel") != std::string::npos; }));
+    CHECK(std::any_of(prediction.notes.begin(), prediction.notes.end(), [](const std::string& note) {
+        return note == "crashkernel= is ignored: this kernel is built without CONFIG_CRASH_RESERVE";
+    }));
+}
+
+TEST_CASE("crashkernel=: 6.1 arm64 without DMA zones reserves it in arm64_memblock_init(), before the page tables and CMA") {
+    // arch/arm64/mm/init.c (6.1): !defer_reserve_crashkernel() when neither ZONE_DMA nor
+    // ZONE_DMA32 is built; arm64_dma_phys_limit is then PHYS_MASK + 1. No recorded boot
+    // (Debian builds both zones): the region takes the top of RAM, CMA comes below it.
+    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
+                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
+    LoadedTree loaded = load_dts(dts);
+    MemoryMap map = build_memory_map(loaded.tree);
+    BootInputs inputs;
+    inputs.bootargs = "crashkernel=256M";
+    KernelProfile profile = find_profile("arm64-6.1", std::nullopt);
+    profile.config.erase("CONFIG_ZONE_DMA");
+    profile.config.erase("CONFIG_ZONE_DMA32");
+    profile.derive();
+    Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
+    REQUIRE(prediction.crashkernel.size() == 1);
+    CHECK(prediction.crashkernel[0].range == Range{0x70000000, 256 << 20});
+    REQUIRE(!prediction.cma.empty());
+    CHECK(prediction.cma[0].base + prediction.cma[0].size <= 0x70000000);
+}

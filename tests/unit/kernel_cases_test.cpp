@@ -248,6 +248,7 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
         {"cma-reserve-fails", {"cma: Failed to reserve"}},
         {"cma-activation-fails", {"could not be activated"}},
         {"swiotlb-alloc-fails", {"swiotlb_memblock_alloc: Failed to allocate"}},
+        {"crashkernel-fails", {"cannot allocate crashkernel", "crashkernel reservation failed"}},
         {"cmdline-adjusted", {"limiting to", "Memory limited to", "using cmdline CMA params instead"}},
         {"memory-ignored", {"Ignoring memory", "Ignoring RAM", "Truncating memory", "HIGHMEM enabled kernel"}},
     };

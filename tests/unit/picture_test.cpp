@@ -164,3 +164,19 @@ TEST_CASE("html and svg: text from the tree is escaped, never markup") {
               std::string::npos);
     }
 }
+
+TEST_CASE("picture: the crashkernel= regions are drawn in the lane of swiotlb and the images") {
+    std::string board(kBoard);
+    board.insert(board.rfind("};"), R"(chosen { bootargs = "crashkernel=512M,high crashkernel=64M,low"; };)");
+    Analysis analysis = analyze_dts(board);
+    REQUIRE(analysis.prediction);
+    REQUIRE(analysis.prediction->crashkernel.size() == 2);  // the low part and the region
+    Picture picture = picture::draw(analysis, {}, "t");
+    const picture::Lane* lane = find_lane(picture, "swiotlb, images");
+    REQUIRE(lane);
+    for (const BootImage& crash : analysis.prediction->crashkernel) {
+        CAPTURE(crash.name);
+        CHECK(std::any_of(lane->items.begin(), lane->items.end(),
+                          [&](const Item& item) { return item.subject == crash.name && item.range == crash.range; }));
+    }
+}

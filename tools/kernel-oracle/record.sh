@@ -257,6 +257,8 @@ trim() {
 	/^software IO TLB:/                       { print; next }
 	/^DMA: (preallocated|failed)/             { print; next }
 	/^crashkernel/                            { print; next }
+	/^Reserving .* for crashkernel/           { print; next }   # 32-bit ARM
+	/^cannot allocate crashkernel/            { print; next }
 	/HighMem|[Hh]ighmem|[Ll]owmem/            { print; next }
 	/^vmalloc area/                           { print; next }
 	/^Ignoring (RAM|memory)/                  { print; next }
