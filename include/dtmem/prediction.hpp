@@ -75,7 +75,7 @@ struct Prediction {
     // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
     // (memblock's free lowmem, CMA and swiotlb taken).
     std::optional<u64> lowmem_free;
-    std::optional<u64> movable_start;  // ZONE_MOVABLE start (movable_node + hotpluggable memory)
+    std::optional<u64> movable_start;  // ZONE_MOVABLE start (kernelcore=, movablecore=, movable_node)
     std::vector<std::string> notes;  // what the kernel does that the user may not expect
     std::vector<std::string> log;    // what this kernel prints, in its order and wording
     std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
