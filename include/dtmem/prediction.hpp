@@ -27,7 +27,7 @@ struct BootInputs {
 u64 read_kernel_image_size(const std::string& path);
 
 struct Zone {
-    std::string name;            // DMA, DMA32, Normal, HighMem, Device
+    std::string name;            // DMA, DMA32, Normal, HighMem, Device (Movable: allocator_zones())
     std::optional<Range> range;  // nothing = "empty"
 };
 
@@ -91,6 +91,11 @@ struct Prediction {
         return nullptr;
     }
 };
+
+// The zones as the page allocator has them (/proc/zoneinfo): `zones` with ZONE_MOVABLE, from
+// `movable_start` to the end of the highest zone, cut out of them (mm/mm_init.c
+// adjust_zone_range_for_zone_movable()). Without a movable start, `zones` as printed.
+std::vector<Zone> allocator_zones(const Prediction& prediction);
 
 // The lines of a kernel log that dtmem predicts (zones, memory ranges, reserved memory,
 // CMA, swiotlb, NUMA node data), in order; everything else is dropped. Timestamps

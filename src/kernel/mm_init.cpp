@@ -21,8 +21,12 @@ void BootSimulation::count_kernel_pages() {
         }
         return;
     }
-    for (const Zone& zone : prediction_.zones) {
-        if (!zone.range || zone.name == "HighMem") continue;
+    std::vector<Zone> zones = allocator_zones(prediction_);
+    bool movable_high = std::any_of(prediction_.zones.begin(), prediction_.zones.end(),
+                                    [](const Zone& z) { return z.name == "HighMem" && z.range; });
+    for (const Zone& zone : zones) {
+        // is_highmem_idx(): ZONE_MOVABLE taken from HighMem is HighMem too.
+        if (!zone.range || zone.name == "HighMem" || (zone.name == "Movable" && movable_high)) continue;
         u64 spanned = zone.range->size / page, present = 0;
         for (const detail::MemblockRegion& r : memblock_.memory()) {
             u64 start = std::max(r.base, zone.range->start), end = std::min(r.end(), zone.range->start + zone.range->size);
