@@ -112,7 +112,7 @@ void BootSimulation::set_zones(const std::vector<std::pair<std::string, u64>>& e
 // mm/mm_init.c (6.1: mm/page_alloc.c) find_zone_movable_pfns_for_nodes() for the one node:
 // the first page frame of ZONE_MOVABLE, from movable_node, kernelcore= or movablecore=.
 std::optional<u64> BootSimulation::zone_movable_pfn() {
-    u64 page = profile_.page_size;
+    u64 page = profile_.page_size, order_pages = profile_.max_order_bytes / page;  // MAX_ORDER_NR_PAGES
     struct PfnRange {
         u64 start, end;
     };
@@ -163,7 +163,6 @@ std::optional<u64> BootSimulation::zone_movable_pfn() {
             return core.percent ? ((total * 100 * core.percent) & word) / 10000 : core.bytes / page;
         };
         u64 kernelcore = required(cmdline_.kernelcore), movablecore = required(cmdline_.movablecore);
-        u64 order_pages = profile_.max_order_bytes / page;
         if (movablecore) {
             // The larger kernel part wins when both are given.
             movablecore = std::min(total, align_up(movablecore, order_pages));
@@ -171,7 +170,7 @@ std::optional<u64> BootSimulation::zone_movable_pfn() {
         }
         if (!kernelcore || kernelcore >= total) return std::nullopt;
         // Pages below the zone ZONE_MOVABLE is taken from (the highest populated one,
-        // find_usable_zone_for_movable()) all count as kernelcore.
+        // find_usable_zone_for_movable()) are kernel pages and count towards kernelcore.
         u64 usable_start = 0;
         for (const Zone& zone : prediction_.zones) {
             if (zone.range && zone.name != "Device") usable_start = zone.range->start / page;
@@ -195,7 +194,7 @@ std::optional<u64> BootSimulation::zone_movable_pfn() {
     }
     // Rounded up to MAX_ORDER_NR_PAGES; none when that reaches the end of the node.
     if (!pfn) return std::nullopt;
-    u64 start = align_up(*pfn, profile_.max_order_bytes / page);
+    u64 start = align_up(*pfn, order_pages);
     if (start >= ranges.back().end || start == 0) return std::nullopt;
     return start;
 }
