@@ -27,7 +27,7 @@ struct BootInputs {
 u64 read_kernel_image_size(const std::string& path);
 
 struct Zone {
-    std::string name;            // DMA, DMA32, Normal, HighMem, Device
+    std::string name;            // DMA, DMA32, Normal, HighMem, Device (Movable: allocator_zones())
     std::optional<Range> range;  // nothing = "empty"
 };
 
@@ -77,7 +77,7 @@ struct Prediction {
     // 32-bit ARM: lowmem left for the kernel's own allocations at the end of early boot
     // (memblock's free lowmem, CMA and swiotlb taken).
     std::optional<u64> lowmem_free;
-    std::optional<u64> movable_start;  // ZONE_MOVABLE start (movable_node + hotpluggable memory)
+    std::optional<u64> movable_start;  // ZONE_MOVABLE start (kernelcore=, movablecore=, movable_node)
     std::vector<std::string> notes;  // what the kernel does that the user may not expect
     std::vector<std::string> log;    // what this kernel prints, in its order and wording
     std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
@@ -93,6 +93,11 @@ struct Prediction {
         return nullptr;
     }
 };
+
+// The zones as the page allocator has them (/proc/zoneinfo): `zones` with ZONE_MOVABLE, from
+// `movable_start` to the end of the highest zone, cut out of them (mm/mm_init.c
+// adjust_zone_range_for_zone_movable()). Without a movable start, `zones` as printed.
+std::vector<Zone> allocator_zones(const Prediction& prediction);
 
 // The lines of a kernel log that dtmem predicts (zones, memory ranges, reserved memory,
 // CMA, swiotlb, NUMA node data), in order; everything else is dropped. Timestamps

@@ -37,6 +37,7 @@ struct KernelProfile {
     // Derived from `config` (see derive()).
     u64 page_size = 4096;
     u64 pageblock_bytes = 0;  // CMA_MIN_ALIGNMENT_BYTES
+    u64 max_order_bytes = 0;  // MAX_ORDER_NR_PAGES pages: ZONE_MOVABLE's alignment
     bool zone_dma = false, zone_dma32 = false, zone_device = false, highmem = false, lpae = false;
     bool cma = false;
     u64 cma_size_bytes = 0;  // the Kconfig default area (CONFIG_CMA_SIZE_*), 0 = none

@@ -205,8 +205,8 @@ SnapshotComparison compare_snapshot(const Analysis& analysis, const Snapshot& sn
     auto observe = [&](std::string what, u64 observed, u64 predicted) {
         result.observations.push_back({std::move(what), std::to_string(observed), std::to_string(predicted), observed == predicted});
     };
-    // Zones: the span the kernel printed and the RAM in it.
-    for (const Zone& zone : p.zones) {
+    // Zones: the span the kernel printed, ZONE_MOVABLE cut out, and the RAM in it.
+    for (const Zone& zone : allocator_zones(p)) {
         if (!zone.range) continue;
         const ZoneState* seen = nullptr;
         for (const ZoneState& z : snapshot.zones) {

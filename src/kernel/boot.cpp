@@ -32,6 +32,24 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log, co
     return lines;
 }
 
+std::vector<Zone> allocator_zones(const Prediction& prediction) {
+    std::vector<Zone> zones = prediction.zones;
+    if (!prediction.movable_start) return zones;
+    u64 start = *prediction.movable_start, end = start;
+    for (Zone& zone : zones) {
+        if (!zone.range || zone.range->start + zone.range->size <= start) continue;
+        end = zone.range->start + zone.range->size;
+        if (zone.range->start >= start) {
+            zone.range.reset();
+        } else {
+            zone.range->size = start - zone.range->start;
+        }
+    }
+    auto device = std::find_if(zones.begin(), zones.end(), [](const Zone& z) { return z.name == "Device"; });
+    zones.insert(device, Zone{"Movable", Range{start, end - start}});
+    return zones;
+}
+
 namespace {
 
 // Marks every placed address that moves when a defaulted input moves: the prediction is

@@ -108,9 +108,10 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
 // cma_init_reserved_areas() → cma_activate_area() (core_initcall): every page of an
 // area must lie in one zone, else the area is dropped.
 void BootSimulation::activate_cma_areas() {
+    std::vector<Zone> zones = allocator_zones(prediction_);  // ZONE_MOVABLE is a zone of its own
     auto zone_of = [&](u64 address) -> int {
-        for (std::size_t i = 0; i < prediction_.zones.size(); ++i) {
-            const auto& range = prediction_.zones[i].range;
+        for (std::size_t i = 0; i < zones.size(); ++i) {
+            const auto& range = zones[i].range;
             if (range && range->contains(address)) return static_cast<int>(i);
         }
         return -1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kernel/cmdline.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace dtmem::detail {
@@ -68,6 +69,26 @@ SwiotlbParameter parse_swiotlb(std::string_view value) {
     return swiotlb;
 }
 
+// mm/mm_init.c cmdline_parse_core()
+void parse_core(std::string_view value, CoreParameter& core) {
+    auto [number, used] = simple_strtoull(value);
+    if (used < value.size() && value[used] == '%') {
+        core.percent = number;
+    } else {
+        core = {memparse(value).first, 0};
+    }
+}
+
+// lib/cmdline.c parse_option_str(): `option` is one of the comma-separated words.
+bool has_option(std::string_view value, std::string_view option) {
+    for (std::size_t at = 0; at <= value.size();) {
+        std::size_t comma = std::min(value.find(',', at), value.size());
+        if (value.substr(at, comma - at) == option) return true;
+        at = comma + 1;
+    }
+    return false;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(std::string_view bootargs) {
@@ -107,6 +128,14 @@ CommandLine parse_command_line(std::string_view bootargs) {
             line.swiotlb.push_back(parse_swiotlb(value));
         } else if (key == "movable_node") {
             line.movable_node = true;
+        } else if (key == "kernelcore" && equals != std::string_view::npos) {
+            if (has_option(value, "mirror")) {
+                line.kernelcore_mirror = true;
+            } else {
+                parse_core(value, line.kernelcore);
+            }
+        } else if (key == "movablecore" && equals != std::string_view::npos) {
+            parse_core(value, line.movablecore);
         }
     }
     return line;

@@ -31,12 +31,22 @@ struct SwiotlbParameter {
     bool noforce = false;      // exactly "noforce": swiotlb_force_disable, no buffer at all
 };
 
+// mm/mm_init.c (6.1: mm/page_alloc.c) cmdline_parse_core(): kernelcore=/movablecore= as a
+// size (memparse()) or as "N%" of all pages. A size resets the percentage; a percentage
+// leaves an earlier size in place (it wins later, in find_zone_movable_pfns_for_nodes()).
+struct CoreParameter {
+    u64 bytes = 0;
+    u64 percent = 0;
+};
+
 struct CommandLine {
     std::vector<MemParameter> mem;        // every mem= (arm64/riscv use the last as an amount)
     std::optional<CmaParameter> cma;      // cma=
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
     std::vector<SwiotlbParameter> swiotlb;  // every swiotlb=, in order (each one sets the kernel's state)
     bool movable_node = false;
+    CoreParameter kernelcore, movablecore;
+    bool kernelcore_mirror = false;  // kernelcore=mirror (cmdline_parse_kernelcore())
     // crashkernel= is read at reservation time from the whole line (kernel/crash_core.c
     // get_last_crashkernel()); src/kernel/crashkernel.cpp parses it.
     std::string text;

@@ -25,6 +25,10 @@ struct KernelFeatures {
     bool cma_above_4g_before_highmem = false;
     // 6.6 (6.5.12): 32-bit ARM limits swiotlb by arm_dma_limit instead of 4 GiB.
     bool arm_swiotlb_below_dma_limit = false;
+    // find_zone_movable_pfns_for_nodes() ignores kernelcore=mirror when no memory is mirrored
+    // ("The system has no mirror memory"); 6.1 makes every unmirrored region from 4 GiB up
+    // ZONE_MOVABLE. Boots of 6.1 and 6.12 differ; the release in between is not checked (6.6 assumed).
+    bool kernelcore_mirror_needs_mirror = false;
     // 6.12: of_reserved_mem.c's lines carry its own "OF: reserved mem: " prefix, not fdt.c's.
     bool reserved_mem_own_prefix = false;
     // 6.12: calc_nr_kernel_pages() counts free lowmem pages at free_area_init().
@@ -57,6 +61,7 @@ inline KernelFeatures kernel_features(const KernelVersion& version) {
     f.cma_messages_name_node = v6_6;
     f.cma_above_4g_before_highmem = v6_6;
     f.arm_swiotlb_below_dma_limit = v6_6;
+    f.kernelcore_mirror_needs_mirror = v6_6;
     f.reserved_mem_own_prefix = v6_12;
     f.nr_kernel_pages_at_free_area_init = v6_12;
     f.numa_memblks = v6_12;

@@ -21,8 +21,12 @@ void BootSimulation::count_kernel_pages() {
         }
         return;
     }
-    for (const Zone& zone : prediction_.zones) {
-        if (!zone.range || zone.name == "HighMem") continue;
+    std::vector<Zone> zones = allocator_zones(prediction_);
+    bool movable_high = std::any_of(prediction_.zones.begin(), prediction_.zones.end(),
+                                    [](const Zone& z) { return z.name == "HighMem" && z.range; });
+    for (const Zone& zone : zones) {
+        // is_highmem_idx(): ZONE_MOVABLE taken from HighMem is HighMem too.
+        if (!zone.range || zone.name == "HighMem" || (zone.name == "Movable" && movable_high)) continue;
         u64 spanned = zone.range->size / page, present = 0;
         for (const detail::MemblockRegion& r : memblock_.memory()) {
             u64 start = std::max(r.base, zone.range->start), end = std::min(r.end(), zone.range->start + zone.range->size);
@@ -105,6 +109,96 @@ void BootSimulation::set_zones(const std::vector<std::pair<std::string, u64>>& e
     if (profile_.zone_device) prediction_.zones.push_back({"Device", std::nullopt});
 }
 
+// mm/mm_init.c (6.1: mm/page_alloc.c) find_zone_movable_pfns_for_nodes() for the one node:
+// the first page frame of ZONE_MOVABLE, from movable_node, kernelcore= or movablecore=.
+std::optional<u64> BootSimulation::zone_movable_pfn() {
+    u64 page = profile_.page_size, order_pages = profile_.max_order_bytes / page;  // MAX_ORDER_NR_PAGES
+    struct PfnRange {
+        u64 start, end;
+    };
+    std::vector<PfnRange> ranges;  // for_each_mem_pfn_range(): NOMAP memory included
+    u64 total = 0;                 // early_calculate_totalpages()
+    for (const detail::MemblockRegion& r : memblock_.memory()) {
+        u64 start = align_up(r.base, page) / page, end = r.end() / page;
+        if (start >= end) continue;
+        ranges.push_back({start, end});
+        total += end - start;
+    }
+    if (ranges.empty()) return std::nullopt;
+    std::optional<u64> pfn;
+    auto lower = [&](u64 candidate) { pfn = std::min(pfn.value_or(candidate), candidate); };
+    if (cmdline_.movable_node && profile_.has("CONFIG_MEMORY_HOTPLUG")) {
+        // movable_node: kernelcore= and movablecore= are ignored; ZONE_MOVABLE starts at the
+        // lowest hotpluggable region (none on numa_memblks kernels, which clear the flag).
+        bool core_given = cmdline_.kernelcore_mirror || cmdline_.kernelcore.bytes || cmdline_.kernelcore.percent ||
+                          cmdline_.movablecore.bytes || cmdline_.movablecore.percent;
+        if (core_given) prediction_.notes.push_back("kernelcore=/movablecore=: ignored while movable_node is given");
+        if (!features_.numa_memblks && profile_.arch == Arch::Arm64) {
+            for (const detail::MemblockRegion& r : memblock_.memory()) {
+                if (r.hotplug) lower(align_up(r.base, page) / page);
+            }
+        }
+    } else if (cmdline_.kernelcore_mirror) {
+        // A device tree marks no memory mirrored (only the EFI memory map does).
+        if (features_.kernelcore_mirror_needs_mirror) {
+            prediction_.notes.push_back("kernelcore=mirror: no memory is mirrored, so the kernel ignores it "
+                                        "(\"The system has no mirror memory, ignore kernelcore=mirror.\")");
+            return std::nullopt;
+        }
+        // Every unmirrored region from 4 GiB up is movable; one below warns.
+        bool below_4g = false;
+        for (const PfnRange& r : ranges) {
+            if (r.start < 4 * kGiB / page) {
+                below_4g = true;
+            } else {
+                lower(r.start);
+            }
+        }
+        if (below_4g) prediction_.notes.push_back("kernelcore=mirror: no memory is mirrored; the kernel warns \"This "
+                                                  "configuration results in unmirrored kernel memory.\"");
+    } else {
+        // unsigned long arithmetic: 32 bits on 32-bit ARM, where N% of a few GiB overflows.
+        u64 word = pointer_bytes() == 4 ? 0xffffffffULL : ~u64{0};
+        auto required = [&](const CoreParameter& core) {
+            return core.percent ? ((total * 100 * core.percent) & word) / 10000 : core.bytes / page;
+        };
+        u64 kernelcore = required(cmdline_.kernelcore), movablecore = required(cmdline_.movablecore);
+        if (movablecore) {
+            // The larger kernel part wins when both are given.
+            movablecore = std::min(total, align_up(movablecore, order_pages));
+            kernelcore = std::max(kernelcore, total - movablecore);
+        }
+        if (!kernelcore || kernelcore >= total) return std::nullopt;
+        // Pages below the zone ZONE_MOVABLE is taken from (the highest populated one,
+        // find_usable_zone_for_movable()) are kernel pages and count towards kernelcore.
+        u64 usable_start = 0;
+        for (const Zone& zone : prediction_.zones) {
+            if (zone.range && zone.name != "Device") usable_start = zone.range->start / page;
+        }
+        for (const PfnRange& r : ranges) {
+            u64 start = std::max(r.start, pfn.value_or(0));
+            if (start >= r.end) continue;
+            if (start < usable_start) {
+                kernelcore -= std::min(std::min(r.end, usable_start) - start, kernelcore);
+                if (r.end <= usable_start) {
+                    pfn = r.end;
+                    continue;
+                }
+                start = usable_start;
+            }
+            u64 size = std::min(r.end - start, kernelcore);
+            pfn = start + size;
+            kernelcore -= size;
+            if (!kernelcore) break;
+        }
+    }
+    // Rounded up to MAX_ORDER_NR_PAGES; none when that reaches the end of the node.
+    if (!pfn) return std::nullopt;
+    u64 start = align_up(*pfn, order_pages);
+    if (start >= ranges.back().end || start == 0) return std::nullopt;
+    return start;
+}
+
 void BootSimulation::log_zone_block() {
     log("Zone ranges:");
     for (const Zone& zone : prediction_.zones) {
@@ -112,15 +206,9 @@ void BootSimulation::log_zone_block() {
                        : fmt::format("  {:<8} empty", zone.name));
     }
     log("Movable zone start for each node");
-    // find_zone_movable_pfns_for_nodes(): with movable_node, from the lowest hotpluggable
-    // range, rounded up to MAX_ORDER_NR_PAGES (4 MiB).
-    if (cmdline_.movable_node && !features_.numa_memblks && profile_.arch == Arch::Arm64) {
-        for (const detail::MemblockRegion& r : memblock_.memory()) {
-            if (!r.hotplug) continue;
-            prediction_.movable_start = align_up(r.base, 4 * kMiB);
-            log(fmt::format("  Node 0: {:#018x}", *prediction_.movable_start));
-            break;
-        }
+    if (auto pfn = zone_movable_pfn()) {
+        prediction_.movable_start = *pfn * profile_.page_size;
+        log(fmt::format("  Node 0: {:#018x}", *prediction_.movable_start));
     }
     log("Early memory node ranges");
     u64 page = profile_.page_size;

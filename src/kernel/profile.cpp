@@ -63,6 +63,7 @@ void KernelProfile::derive() {
     int pageblock_order = max_order;
     if (hugetlb || (version >= KernelVersion{6, 12, 0} && thp)) pageblock_order = std::min(pmd_order, max_order);
     pageblock_bytes = page_size << pageblock_order;
+    max_order_bytes = page_size << max_order;
 
     zone_dma = has("CONFIG_ZONE_DMA");
     zone_dma32 = has("CONFIG_ZONE_DMA32");

@@ -234,6 +234,7 @@ private:
     bool has_hotplug_memory() const;
     void numa_and_sparse();
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);
+    std::optional<u64> zone_movable_pfn();
     void log_zone_block();
 
     // ---- arm64 (arch/arm64/kernel/setup.c setup_arch(), arch/arm64/mm/init.c) ------

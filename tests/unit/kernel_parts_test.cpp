@@ -111,6 +111,23 @@ TEST_CASE("command line: memparse and the forms of cma=, mem=, swiotlb=") {
     CHECK(parse_command_line("cma=0").cma->size == 0u);
 }
 
+TEST_CASE("command line: kernelcore= and movablecore= as cmdline_parse_core() reads them") {
+    CommandLine line = parse_command_line("kernelcore=0x40000000 movablecore=25%");
+    CHECK(line.kernelcore.bytes == 0x40000000u);
+    CHECK(line.kernelcore.percent == 0u);
+    CHECK(line.movablecore.percent == 25u);
+    CHECK(!line.kernelcore_mirror);
+    // A later size resets the percentage; a later percentage keeps the size (and wins).
+    CHECK(parse_command_line("kernelcore=10% kernelcore=1G").kernelcore.percent == 0u);
+    CommandLine both = parse_command_line("kernelcore=1G kernelcore=10%");
+    CHECK(both.kernelcore.bytes == 0x40000000u);
+    CHECK(both.kernelcore.percent == 10u);
+    CHECK(parse_command_line("kernelcore=mirror").kernelcore_mirror);
+    CHECK(parse_command_line("kernelcore=1G,mirror").kernelcore_mirror);  // parse_option_str(): a list
+    CHECK(!parse_command_line("kernelcore=mirrored").kernelcore_mirror);
+    CHECK(parse_command_line("kernelcore").kernelcore.bytes == 0u);  // no value: -EINVAL, nothing set
+}
+
 TEST_CASE("command line: swiotlb=[<slabs>][,<areas>][,force|noforce] as setup_io_tlb_npages() reads it") {
     auto swiotlb = [](const char* args) {
         CommandLine line = parse_command_line(args);
