@@ -134,17 +134,26 @@ TEST_CASE("crashkernel=: wrapping values and malformed forms reserve nothing") {
     }
 }
 
-TEST_CASE("crashkernel=: a kernel built without crash-kernel support ignores it and says so") {
+namespace {
+
+// crashkernel=256M on an arm64 board with 1 GiB at 0x40000000, booted by `profile`.
+Prediction crashkernel_256m_on_1g(const KernelProfile& profile) {
     std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
                       " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
     LoadedTree loaded = load_dts(dts);
     MemoryMap map = build_memory_map(loaded.tree);
     BootInputs inputs;
     inputs.bootargs = "crashkernel=256M";
+    return predict_boot(loaded.tree, map, profile, inputs);
+}
+
+}  // namespace
+
+TEST_CASE("crashkernel=: a kernel built without crash-kernel support ignores it and says so") {
     KernelProfile profile = find_profile("arm64-6.12", std::nullopt);
-    CHECK(!predict_boot(loaded.tree, map, profile, inputs).crashkernel.empty());
+    CHECK(!crashkernel_256m_on_1g(profile).crashkernel.empty());
     profile.config.erase("CONFIG_CRASH_RESERVE");
-    Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
+    Prediction prediction = crashkernel_256m_on_1g(profile);
     CHECK(prediction.crashkernel.empty());
     CHECK(std::none_of(prediction.log.begin(), prediction.log.end(),
                        [](const std::string& line) { return line.find("crashkernel") != std::string::npos; }));
@@ -157,17 +166,11 @@ TEST_CASE("crashkernel=: 6.1 arm64 without DMA zones reserves it in arm64_memblo
     // arch/arm64/mm/init.c (6.1): !defer_reserve_crashkernel() when neither ZONE_DMA nor
     // ZONE_DMA32 is built; arm64_dma_phys_limit is then PHYS_MASK + 1. No recorded boot
     // (Debian builds both zones): the region takes the top of RAM, CMA comes below it.
-    std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
-                      " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; }; };";
-    LoadedTree loaded = load_dts(dts);
-    MemoryMap map = build_memory_map(loaded.tree);
-    BootInputs inputs;
-    inputs.bootargs = "crashkernel=256M";
     KernelProfile profile = find_profile("arm64-6.1", std::nullopt);
     profile.config.erase("CONFIG_ZONE_DMA");
     profile.config.erase("CONFIG_ZONE_DMA32");
     profile.derive();
-    Prediction prediction = predict_boot(loaded.tree, map, profile, inputs);
+    Prediction prediction = crashkernel_256m_on_1g(profile);
     REQUIRE(prediction.crashkernel.size() == 1);
     CHECK(prediction.crashkernel[0].range == Range{0x70000000, 256 << 20});
     REQUIRE(!prediction.cma.empty());
