@@ -48,6 +48,6 @@ passed=$((passed + 1))
 
 # The completion, as bash loads it.
 words=$(bash -c 'source "$1"; COMP_WORDS=(dtmem lint --format s); COMP_CWORD=3; _dtmem; echo "${COMPREPLY[*]}"' _ "$completion")
-[ "$words" = sarif ] || fail "completion of 'dtmem lint --format s' gave '$words'"
+[ "$words" = "sarif svg" ] || fail "completion of 'dtmem lint --format s' gave '$words'"
 passed=$((passed + 1))
 echo "package: $passed passed, 0 failed"
