@@ -465,8 +465,9 @@ private:
             } else {
                 json_.value(nullptr);
             }
-            for (auto [key, list] : {std::pair{"boot_images", &prediction.images}, {"crashkernel", &prediction.crashkernel}}) {
-                json_.key(key).array([&] {
+            for (const auto& entry : {std::pair{"boot_images", &prediction.images}, {"crashkernel", &prediction.crashkernel}}) {
+                const std::vector<BootImage>* list = entry.second;  // clang 14 cannot capture a structured binding
+                json_.key(entry.first).array([&] {
                     for (const BootImage& image : *list) {
                         json_.object([&] {
                             json_.member("name", image.name);
