@@ -14,6 +14,9 @@ namespace dtmem {
 // "board.dts:12:3: error: /node: message [rule]"
 std::string finding_line(const Analysis& analysis, const Finding& finding);
 
+// The parts with `separator` between them.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
 // "no-map, reusable, shared-dma-pool": a /reserved-memory region's flags and compatibles.
 std::string region_flags(const ReservedRegion& region);
 

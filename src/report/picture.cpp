@@ -33,12 +33,6 @@ Range span(u64 first, u64 last) {
     return {first, last - first == ~u64{0} ? ~u64{0} : last - first + 1};
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (const std::string& part : parts) out += (out.empty() ? "" : std::string(separator)) + part;
-    return out;
-}
-
 class Builder {
 public:
     Builder(const Analysis& analysis, const std::vector<Finding>& findings, std::string_view id_prefix)

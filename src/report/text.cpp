@@ -56,15 +56,6 @@ private:
     std::vector<Row> rows_;
 };
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (const std::string& part : parts) {
-        if (!out.empty()) out += separator;
-        out += part;
-    }
-    return out;
-}
-
 class TextWriter {
 public:
     TextWriter(std::ostream& out, const Tree& tree, const MemoryMap& map, bool color)
@@ -260,6 +251,15 @@ private:
 };
 
 }  // namespace
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (const std::string& part : parts) {
+        if (!out.empty()) out += separator;
+        out += part;
+    }
+    return out;
+}
 
 std::string region_flags(const ReservedRegion& region) {
     std::vector<std::string> flags;
