@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${DTMEM_BUILD_DIR:-$top/build}
 
 packages=(build-essential cmake pkg-config libfdt-dev libyaml-cpp-dev libcli11-dev doctest-dev
-          nlohmann-json3-dev libfmt-dev device-tree-compiler cpp xz-utils)
+          nlohmann-json3-dev libfmt-dev libdw-dev device-tree-compiler cpp xz-utils)
 # The SARIF test validates against the OASIS schema.
 [ "$mode" = test ] && packages+=(python3 python3-jsonschema)
 # The fuzzer is built with clang and its libFuzzer runtime.

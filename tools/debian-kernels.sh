@@ -6,6 +6,9 @@
 #   e.g. tools/debian-kernels.sh bookworm armhf armmp-lpae
 #   tools/debian-kernels.sh --package SUITE ARCH PACKAGE [CACHE_DIR]
 #   e.g. tools/debian-kernels.sh --package trixie riscv64 busybox-static   (any other package)
+#   tools/debian-kernels.sh --dbg SUITE ARCH FLAVOUR [CACHE_DIR]
+#   e.g. tools/debian-kernels.sh --dbg trixie arm64 arm64   (the kernel's -dbg package: only
+#        its usr/lib/debug/boot/vmlinux-*, the build's ELF with DWARF; about 1 GB to fetch)
 #
 # Prints one line on stdout: the absolute path of the unpacked package (boot/vmlinuz-* or
 # boot/vmlinux-*, boot/config-*, usr/lib/linux-image-*/...). Progress and errors go to stderr.
@@ -22,13 +25,15 @@ log() { printf 'debian-kernels: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 plain=''  # --package: PACKAGE itself, not the kernel of metapackage linux-image-FLAVOUR
+dbg=''    # --dbg: the -dbg package of that kernel, only its vmlinux
 [[ ${1:-} == --package ]] && { plain=1; shift; }
-[[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $0 [--package] SUITE ARCH FLAVOUR|PACKAGE [CACHE_DIR]" >&2; exit 2; }
+[[ ${1:-} == --dbg ]] && { dbg=1; shift; }
+[[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $0 [--package|--dbg] SUITE ARCH FLAVOUR|PACKAGE [CACHE_DIR]" >&2; exit 2; }
 suite=$1 arch=$2 flavour=$3
 cache=${4:-${DTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dtmem}/kernels}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
-pin=$cache/${suite}_${arch}_${plain:+package-}${flavour}
+pin=$cache/${suite}_${arch}_${plain:+package-}${flavour}${dbg:+-dbg}
 
 if [[ -z ${DTMEM_KERNELS_REFRESH:-} && -f $pin/SOURCE ]]; then
   log "reusing $(readlink "$pin") (DTMEM_KERNELS_REFRESH=1 looks for a newer one)"
@@ -89,10 +94,10 @@ sec_uri=$(apt_uris | awk '$1 == "security" { print $2; exit }')
 tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# Pick the index (SUITE, or SUITE-security) with the newest linux-image-FLAVOUR (or PACKAGE).
+# The indexes (SUITE, SUITE-security) that have linux-image-FLAVOUR (or PACKAGE), newest first.
 meta=linux-image-$flavour
 [[ -n $plain ]] && meta=$flavour
-best_ver='' best_idx='' best_uri='' best_suite=''
+candidates=()  # "VERSION INDEX URI SUITE"
 for src in "main $suite" "security $suite-security"; do
   read -r kind s <<<"$src"
   uri=$main_uri; [[ $kind == security ]] && uri=$sec_uri
@@ -110,31 +115,49 @@ for src in "main $suite" "security $suite-security"; do
   ver=$(field "$tmp/$s" "$meta" Version)
   [[ -n $ver ]] || { log "$s has no $meta"; continue; }
   log "$s: $meta $ver"
-  if [[ -z $best_ver ]] || dpkg --compare-versions "$ver" gt "$best_ver"; then
-    best_ver=$ver best_idx=$tmp/$s best_uri=$uri best_suite=$s
+  if [[ ${#candidates[@]} -gt 0 ]] && dpkg --compare-versions "$ver" gt "${candidates[0]%% *}"; then
+    candidates=("$ver $tmp/$s $uri $s" "${candidates[@]}")
+  else
+    candidates+=("$ver $tmp/$s $uri $s")
   fi
 done
-[[ -n $best_ver ]] || die "no package $meta in $suite (or $suite-security) for $arch"
+[[ ${#candidates[@]} -gt 0 ]] || die "no package $meta in $suite (or $suite-security) for $arch"
 
-# The metapackage depends on the concrete image package (the signed one where there is one;
-# it contains boot/vmlinuz-* just the same, which is checked below).
-pkg=$meta
-[[ -n $plain ]] || pkg=$(field "$best_idx" "$meta" Depends | tr ',|' '\n' | sed -E 's/^ *([^ (]+).*/\1/' |
-                         grep -m1 '^linux-image-' || true)
-[[ -n $pkg ]] || die "$meta $best_ver in $best_suite depends on no linux-image-* package"
-version=$(field "$best_idx" "$pkg" Version)
-filename=$(field "$best_idx" "$pkg" Filename)
-sha256=$(field "$best_idx" "$pkg" SHA256)
-[[ -n $filename && -n $sha256 ]] || die "$pkg (needed by $meta) is not in the $best_suite index"
-
-dir=$cache/${pkg}_${version}_$arch
-if [[ ! -f $dir/SOURCE ]]; then
+# The newest whose .deb the archive still has (an index can list one its pool no longer
+# holds; bullseye-security does). The metapackage depends on the concrete image package (the
+# signed one where there is one; it contains boot/vmlinuz-* just the same, checked below).
+for candidate in "${candidates[@]}"; do
+  read -r best_ver best_idx best_uri best_suite <<<"$candidate"
+  pkg=$meta
+  [[ -n $plain ]] || pkg=$(field "$best_idx" "$meta" Depends | tr ',|' '\n' | sed -E 's/^ *([^ (]+).*/\1/' |
+                           grep -m1 '^linux-image-' || true)
+  [[ -n $pkg ]] || die "$meta $best_ver in $best_suite depends on no linux-image-* package"
+  [[ -n $dbg ]] && pkg=$pkg-dbg
+  version=$(field "$best_idx" "$pkg" Version)
+  filename=$(field "$best_idx" "$pkg" Filename)
+  sha256=$(field "$best_idx" "$pkg" SHA256)
+  [[ -n $filename && -n $sha256 ]] || die "$pkg (needed by $meta) is not in the $best_suite index"
+  dir=$cache/${pkg}_${version}_$arch
+  [[ -f $dir/SOURCE ]] && break
   log "downloading $pkg $version from $best_suite ($(field "$best_idx" "$pkg" Size) bytes)"
-  fetch "${best_uri%/}/$filename" "$tmp/pkg.deb" "$sha256" ||
-    die "could not fetch $pkg $version ($filename) with SHA256 $sha256"
-  dpkg -x "$tmp/pkg.deb" "$tmp/unpacked"
-  [[ -n $plain ]] || compgen -G "$tmp/unpacked/boot/vmlinu[xz]-*" >/dev/null ||
-    die "$pkg $version contains no boot/vmlinuz-* or boot/vmlinux-*"
+  rc=0; fetch "${best_uri%/}/$filename" "$tmp/pkg.deb" "$sha256" || rc=$?
+  [[ $rc -eq 0 ]] && break
+  [[ $rc -eq 4 ]] || die "could not fetch $pkg $version ($filename) with SHA256 $sha256"
+  log "$best_suite lists $pkg $version, but the archive does not have it (404); trying an older index"
+  filename=''
+done
+[[ -f $dir/SOURCE || -n $filename ]] || die "no index of $suite offers a $meta package the archive has"
+
+if [[ ! -f $dir/SOURCE ]]; then
+  if [[ -n $dbg ]]; then
+    mkdir "$tmp/unpacked"
+    dpkg-deb --fsys-tarfile "$tmp/pkg.deb" | tar -x -C "$tmp/unpacked" --wildcards './usr/lib/debug/boot/vmlinux-*' ||
+      die "$pkg $version contains no usr/lib/debug/boot/vmlinux-*"
+  else
+    dpkg -x "$tmp/pkg.deb" "$tmp/unpacked"
+    [[ -n $plain ]] || compgen -G "$tmp/unpacked/boot/vmlinu[xz]-*" >/dev/null ||
+      die "$pkg $version contains no boot/vmlinuz-* or boot/vmlinux-*"
+  fi
   cat >"$tmp/unpacked/SOURCE" <<SRC
 suite: $best_suite
 arch: $arch

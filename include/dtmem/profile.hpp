@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,20 @@ struct KernelProfile {
     std::map<std::string, std::string> config;  // CONFIG_X -> value; absent = not set
     std::map<std::string, std::int64_t> build;  // per-build numbers (struct sizes, offsets)
     std::map<std::string, std::vector<std::int64_t>> build_lists;  // per-build sequences
+    // Where the per-build numbers came from when this build was not measured (a .config, a
+    // derived profile): the names of `build`/`build_lists` entries taken from the measured
+    // profile `estimated_from`, and those read from the built kernel (--vmlinux).
+    std::string derived_from;  // a shipped profile's source.derived_from
+    std::string estimated_from;
+    std::set<std::string> estimated;
+    std::string vmlinux;
+    std::vector<std::string> from_vmlinux;
 
     // Derived from `config` (see derive()).
     u64 page_size = 4096;
-    u64 pageblock_bytes = 0;  // CMA_MIN_ALIGNMENT_BYTES
+    u64 pageblock_bytes = 0;  // pageblock_nr_pages pages
     u64 max_order_bytes = 0;  // MAX_ORDER_NR_PAGES pages: ZONE_MOVABLE's alignment
+    u64 cma_alignment_bytes = 0;  // the least a CMA area is aligned to (CMA_MIN_ALIGNMENT_BYTES)
     bool zone_dma = false, zone_dma32 = false, zone_device = false, highmem = false, lpae = false;
     bool cma = false;
     u64 cma_size_bytes = 0;  // the Kconfig default area (CONFIG_CMA_SIZE_*), 0 = none
@@ -84,13 +94,19 @@ struct ArmMachine {
 std::optional<ArmMachine> match_arm_machine(const std::vector<std::string_view>& root_compatible,
                                             const KernelProfile& profile);
 
+// Reads the per-build numbers the built kernel gives (struct sizes from DWARF, the image and
+// per-CPU section sizes from symbols) from its vmlinux into `profile`; they are no longer
+// estimated. Throws dtmem::Error when the file is not a vmlinux of the profile's arch.
+void apply_vmlinux(KernelProfile& profile, const std::string& path);
+
 // What the user asked for: --kernel (a profile id or a version), --arch, --kernel-config,
-// --profile-file.
+// --profile-file, --vmlinux.
 struct ProfileRequest {
     std::string kernel;
     std::string arch;
     std::string config_file;
     std::string profile_file;
+    std::string vmlinux;
 };
 
 // The profile to predict with. When the arch is not given it is read from the tree's CPUs

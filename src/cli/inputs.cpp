@@ -29,6 +29,8 @@ void add_input_options(CLI::App* app, InputOptions& in) {
                     "Predict with this kernel profile (YAML of the form of rules/profiles/*.yaml)")
         ->excludes("--kernel")
         ->excludes("--kernel-config");
+    app->add_option("--vmlinux", in.profile.vmlinux,
+                    "The built kernel's vmlinux (with DWARF), for the struct, image and per-CPU sizes of that build");
     app->add_option("--bootargs", in.bootargs, "Kernel command line, replacing /chosen/bootargs");
     app->add_option("--load", in.load,
                     "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");

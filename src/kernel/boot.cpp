@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "kernel/build_numbers.hpp"
 #include "kernel/simulation.hpp"
 
 namespace dtmem {
@@ -52,53 +54,108 @@ std::vector<Zone> allocator_zones(const Prediction& prediction) {
 
 namespace {
 
-// Marks every placed address that moves when a defaulted input moves: the prediction is
-// re-run with each default shifted by 2 MiB and the addresses compared.
+// A way the inputs could differ from what the prediction used: a defaulted input moved, or
+// the estimated per-build numbers at both ends of their range (`bounds`: whatever moves is
+// given with the range its start falls in).
+struct Variant {
+    std::string name;
+    std::vector<Prediction> runs;
+    bool bounds = false;
+};
+
+// Marks an item that some run of `variant` has elsewhere or not at all: `find` gives a run's
+// copy of it (nullptr: none), `unchanged` compares, `start` says where one starts.
+template <typename Item, typename Find, typename Unchanged, typename Start>
+void mark(const Item& mine, RestsOn& rests_on, const Variant& variant, Find find, Unchanged unchanged, Start start) {
+    bool moved = false;
+    std::vector<u64> starts;
+    if (auto own = start(mine)) starts.push_back(*own);
+    for (const Prediction& run : variant.runs) {
+        const Item* theirs = find(run);
+        moved |= !theirs || !unchanged(mine, *theirs);
+        if (auto at = theirs ? start(*theirs) : std::nullopt) starts.push_back(*at);
+    }
+    if (!moved) return;
+    std::string text = variant.name;
+    if (variant.bounds && starts.size() == variant.runs.size() + 1) {
+        auto [low, high] = std::minmax_element(starts.begin(), starts.end());
+        text += fmt::format(", starts between {:#x} and {:#x}", *low, *high);
+    }
+    rests_on.push_back(text);
+}
+
+// Marks every placed address that moves when a defaulted input moves (the prediction is
+// re-run with each default shifted by 2 MiB) or with the estimated per-build numbers (re-run
+// at both ends of their range).
 void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& map, const KernelProfile& profile,
                    const BootInputs& inputs) {
     const BootInputs& used = prediction.inputs_used;
-    std::vector<std::pair<std::string, BootInputs>> variants;
+    std::vector<std::pair<std::string, BootInputs>> moved_inputs;
     if (!inputs.kernel_address) {
         BootInputs v = inputs;
         v.kernel_address = *used.kernel_address + 2 * kMiB;
-        variants.push_back({"the kernel's load address (default)", v});
+        moved_inputs.push_back({"the kernel's load address (default)", v});
     }
     if (!inputs.dtb_address) {
         BootInputs v = inputs;
         v.dtb_address = *used.dtb_address - 2 * kMiB;
-        variants.push_back({"the DTB's load address (default)", v});
+        moved_inputs.push_back({"the DTB's load address (default)", v});
     }
-    if (!inputs.kernel_image_size && used.kernel_image_size) {
+    if (!inputs.kernel_image_size && used.kernel_image_size && profile.vmlinux.empty() && profile.estimated.empty()) {
         BootInputs v = inputs;
         v.kernel_image_size = *used.kernel_image_size + 2 * kMiB;
-        variants.push_back({"the kernel image size (the profile's build)", v});
+        moved_inputs.push_back({"the kernel image size (the profile's build)", v});
     }
-    for (auto& [name, variant] : variants) {
-        Prediction other;
+    auto run = [&](const KernelProfile& with, const BootInputs& given) -> std::optional<Prediction> {
         try {
-            other = BootSimulation(tree, map, profile, variant).run();
+            return BootSimulation(tree, map, with, given).run();
         } catch (const Error&) {
-            continue;  // the variant does not boot at all; nothing to compare
+            return std::nullopt;  // the variant does not boot at all; nothing to compare
         }
+    };
+    std::vector<Variant> variants;
+    for (auto& [name, variant_inputs] : moved_inputs) {
+        if (auto other = run(profile, variant_inputs)) variants.push_back({name, {std::move(*other)}, false});
+    }
+    if (!profile.estimated.empty()) {
+        Variant estimated{fmt::format("per-build numbers estimated from {} (give --vmlinux)", profile.estimated_from), {}, true};
+        for (bool high : {false, true}) {
+            if (auto other = run(detail::estimate_bound(profile, high), inputs)) estimated.runs.push_back(std::move(*other));
+        }
+        variants.push_back(std::move(estimated));
+    }
+    auto first = [](const auto& list, auto same) -> decltype(&*list.begin()) {
+        auto it = std::find_if(list.begin(), list.end(), same);
+        return it == list.end() ? nullptr : &*it;
+    };
+    for (const Variant& variant : variants) {
         for (CmaArea& area : prediction.cma) {
-            auto same = std::find_if(other.cma.begin(), other.cma.end(), [&](const CmaArea& o) {
-                return o.name == area.name && o.base == area.base && o.size == area.size;
-            });
-            if (same == other.cma.end()) area.rests_on.push_back(name);
+            mark(area, area.rests_on, variant,
+                 [&](const Prediction& other) { return first(other.cma, [&](const CmaArea& o) { return o.name == area.name; }); },
+                 [](const CmaArea& a, const CmaArea& b) { return a.base == b.base && a.size == b.size; },
+                 [](const CmaArea& a) { return std::optional<u64>(a.base); });
         }
         for (RegionOutcome& region : prediction.reserved) {
-            auto same = std::find_if(other.reserved.begin(), other.reserved.end(), [&](const RegionOutcome& o) {
-                return o.node == region.node && o.placed == region.placed && o.error == region.error;
-            });
-            if (same == other.reserved.end()) region.rests_on.push_back(name);
+            mark(region, region.rests_on, variant,
+                 [&](const Prediction& other) {
+                     return first(other.reserved, [&](const RegionOutcome& o) { return o.node == region.node; });
+                 },
+                 [](const RegionOutcome& a, const RegionOutcome& b) { return a.placed == b.placed && a.error == b.error; },
+                 [](const RegionOutcome& r) { return r.placed ? std::optional<u64>(r.placed->start) : std::nullopt; });
         }
-        if (prediction.swiotlb != other.swiotlb) prediction.swiotlb_rests_on.push_back(name);
-        for (auto [mine, theirs] : {std::pair{&prediction.images, &other.images}, {&prediction.crashkernel, &other.crashkernel}}) {
+        mark(prediction.swiotlb, prediction.swiotlb_rests_on, variant,
+             [](const Prediction& other) { return &other.swiotlb; },
+             [](const std::optional<Range>& a, const std::optional<Range>& b) { return a == b; },
+             [](const std::optional<Range>& r) { return r ? std::optional<u64>(r->start) : std::nullopt; });
+        for (auto [mine, member] : {std::pair{&prediction.images, &Prediction::images},
+                                    {&prediction.crashkernel, &Prediction::crashkernel}}) {
             for (BootImage& image : *mine) {
-                auto same = std::find_if(theirs->begin(), theirs->end(), [&](const BootImage& o) {
-                    return o.name == image.name && o.range == image.range;
-                });
-                if (same == theirs->end()) image.rests_on.push_back(name);
+                mark(image, image.rests_on, variant,
+                     [&](const Prediction& other) {
+                         return first(other.*member, [&](const BootImage& o) { return o.name == image.name; });
+                     },
+                     [](const BootImage& a, const BootImage& b) { return a.range == b.range; },
+                     [](const BootImage& i) { return std::optional<u64>(i.range.start); });
             }
         }
     }
@@ -108,6 +165,11 @@ void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& ma
 
 Prediction predict_boot(const Tree& tree, const MemoryMap& map, const KernelProfile& profile, const BootInputs& inputs) {
     Prediction prediction = BootSimulation(tree, map, profile, inputs).run();
+    if (!profile.estimated.empty()) {
+        prediction.assumptions.push_back(fmt::format(
+            "per-build numbers of {} for this build: {} (each between half and twice it, and what other builds measured; give --vmlinux)",
+            profile.estimated_from, fmt::join(profile.estimated, ", ")));
+    }
     mark_defaults(prediction, tree, map, profile, inputs);
     return prediction;
 }

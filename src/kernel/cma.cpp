@@ -11,7 +11,7 @@ int BootSimulation::rmem_cma_setup(const ReservedRegion& region, u64 base, u64 s
         return -16;
     }
     if (!region.reusable || region.no_map) return -22;
-    if ((base | size) % profile_.pageblock_bytes != 0) {
+    if ((base | size) % profile_.cma_alignment_bytes != 0) {
         log("Reserved memory: incorrect alignment of CMA region");
         return -22;
     }
@@ -53,7 +53,7 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
         return;
     }
     u64 memblock_end = memblock_.end_of_dram();
-    u64 alignment = profile_.pageblock_bytes;
+    u64 alignment = profile_.cma_alignment_bytes;
     if (fixed && base % alignment) {
         log(fmt::format("cma: Region at {} must be aligned to {} bytes", pa(base), pa(alignment)));
         return failed(size);

@@ -45,7 +45,8 @@ std::string profile_function(const dtmem::KernelProfile& p, std::size_t index) {
     std::string out = fmt::format("KernelProfile profile_{}() {{\n    KernelProfile p;\n", index);
     out += fmt::format("    p.id = {};\n    p.arch = static_cast<Arch>({});\n", literal(p.id), static_cast<int>(p.arch));
     out += fmt::format("    p.version = {{{}, {}, {}}};\n", p.version.major, p.version.minor, p.version.patch);
-    out += fmt::format("    p.description = {};\n    p.config = {{\n", literal(p.description));
+    out += fmt::format("    p.description = {};\n    p.derived_from = {};\n    p.config = {{\n", literal(p.description),
+                       literal(p.derived_from));
     for (const auto& [key, value] : p.config) out += fmt::format("        {{{}, {}}},\n", literal(key), literal(value));
     out += "    };\n    p.build = {\n";
     for (const auto& [key, value] : p.build) out += fmt::format("        {{{}, {}LL}},\n", literal(key), value);

@@ -9,6 +9,10 @@
 namespace dtmem::detail {
 
 struct KernelFeatures {
+    // 6.0 ("swiotlb: split up the global swiotlb lock"): the buffer is split into areas, one
+    // per possible CPU ("software IO TLB: area num N."), which can round its slabs up.
+    // Recorded: 5.10 has none, 6.1 has them.
+    bool swiotlb_areas = false;
     // 6.6: __reserved_mem_alloc_in_range() allocates next to regions already recorded
     // (bottom-up or top-down towards them).
     bool alloc_next_to_recorded_regions = false;
@@ -54,6 +58,7 @@ inline KernelFeatures kernel_features(const KernelVersion& version) {
     bool v6_6 = version >= KernelVersion{6, 6, 0};
     bool v6_12 = version >= KernelVersion{6, 12, 0};
     KernelFeatures f;
+    f.swiotlb_areas = version >= KernelVersion{6, 0, 0};
     f.alloc_next_to_recorded_regions = v6_6;
     f.logs_each_reserved_region = v6_6;
     f.overlap_check_sorts_by_node = v6_6;

@@ -63,7 +63,7 @@ std::optional<Range> BootSimulation::alloc_dynamic(const ReservedRegion& region,
     }
     u64 size = *region.size;
     u64 align = region.alignment.value_or(0);
-    if (cma_pool(region)) align = std::max(align, profile_.pageblock_bytes);
+    if (cma_pool(region)) align = std::max(align, profile_.cma_alignment_bytes);
     if (align == 0) align = 64;  // SMP_CACHE_BYTES
     auto attempt = [&](u64 start, u64 end) -> std::optional<u64> {
         bool previous = memblock_.bottom_up();

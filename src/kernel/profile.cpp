@@ -16,6 +16,7 @@
 
 #include "dtmem/error.hpp"
 #include "dtmem/tree.hpp"
+#include "kernel/build_numbers.hpp"
 #include "kernel/embedded_rules.hpp"
 #include "kernel/profile_yaml.hpp"
 
@@ -64,6 +65,11 @@ void KernelProfile::derive() {
     if (hugetlb || (version >= KernelVersion{6, 12, 0} && thp)) pageblock_order = std::min(pmd_order, max_order);
     pageblock_bytes = page_size << pageblock_order;
     max_order_bytes = page_size << max_order;
+    // mm/cma.c cma_init_reserved_mem(), cma_declare_contiguous_nid() and
+    // kernel/dma/contiguous.c rmem_cma_setup(): before 5.19 ("mm: cma: use pageblock_order as
+    // the single alignment") PAGE_SIZE << max(MAX_ORDER - 1, pageblock_order); since then
+    // CMA_MIN_ALIGNMENT_BYTES, one pageblock. Recorded: 5.10 (8 MiB on armmp-lpae) and 6.1.
+    cma_alignment_bytes = version >= KernelVersion{5, 19, 0} ? pageblock_bytes : std::max(pageblock_bytes, max_order_bytes);
 
     zone_dma = has("CONFIG_ZONE_DMA");
     zone_dma32 = has("CONFIG_ZONE_DMA32");
@@ -101,14 +107,18 @@ const std::vector<std::string>& shipped_profile_ids() {
 KernelProfile shipped_profile(const std::string& id) {
     static std::mutex mutex;
     static std::map<std::string, KernelProfile, std::less<>> cache;
-    std::lock_guard<std::mutex> lock(mutex);
-    if (auto cached = cache.find(id); cached != cache.end()) return cached->second;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (auto cached = cache.find(id); cached != cache.end()) return cached->second;
+    }
     auto shipped = detail::embedded_profiles();
     auto it = std::lower_bound(shipped.begin(), shipped.end(), id,
                                [](const detail::EmbeddedProfile& p, const std::string& wanted) { return p.id < wanted; });
     if (it == shipped.end() || it->id != id) throw Error(fmt::format("no shipped kernel profile {}", id));
     KernelProfile profile = it->make();
     profile.derive();
+    if (!profile.derived_from.empty()) detail::estimate_build_numbers(profile);
+    std::lock_guard<std::mutex> lock(mutex);
     return cache.emplace(id, std::move(profile)).first->second;
 }
 
@@ -118,6 +128,7 @@ KernelProfile profile_from_file(const std::string& path) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     KernelProfile profile = detail::parse_profile_yaml(text, path);
     profile.derive();
+    if (!profile.derived_from.empty()) detail::estimate_build_numbers(profile);
     return profile;
 }
 
@@ -172,18 +183,8 @@ KernelProfile profile_from_config(const std::string& path) {
     if (!have_header) throw Error(fmt::format("{}: no \"# Linux/ARCH VERSION Kernel Configuration\" line", path));
     profile.description = fmt::format("from {} (Linux/{} {}.{}.{})", path, arch_name(profile.arch), profile.version.major,
                                       profile.version.minor, profile.version.patch);
-    // Per-build numbers cannot be read from a .config: take the shipped profile's of the
-    // same arch and version when there is one.
-    std::string twin = fmt::format("{}-{}.{}{}", arch_name(profile.arch), profile.version.major, profile.version.minor,
-                                   profile.has("CONFIG_ARM_LPAE") ? "-lpae" : "");
-    const auto& ids = shipped_profile_ids();
-    if (std::find(ids.begin(), ids.end(), twin) != ids.end()) {
-        KernelProfile shipped = shipped_profile(twin);
-        profile.build = shipped.build;
-        profile.build_lists = shipped.build_lists;
-        profile.build["default"] = 0;
-    }
     profile.derive();
+    detail::estimate_build_numbers(profile);
     return profile;
 }
 
@@ -212,9 +213,7 @@ Arch guess_arch(const Tree& tree) {
     return armv7 || (one_cell && !armv8) ? Arch::Arm : Arch::Arm64;
 }
 
-}  // namespace
-
-KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, std::string& assumed) {
+KernelProfile select_profile_without_vmlinux(const ProfileRequest& request, const Tree& tree, std::string& assumed) {
     if (!request.config_file.empty()) return profile_from_config(request.config_file);
     if (!request.profile_file.empty()) return profile_from_file(request.profile_file);
     std::optional<Arch> arch;
@@ -230,6 +229,14 @@ KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, st
         assumed += fmt::format("{}kernel profile {} (the default for {}; give --kernel)", assumed.empty() ? "" : ", ",
                                profile.id, arch_name(profile.arch));
     }
+    return profile;
+}
+
+}  // namespace
+
+KernelProfile select_profile(const ProfileRequest& request, const Tree& tree, std::string& assumed) {
+    KernelProfile profile = select_profile_without_vmlinux(request, tree, assumed);
+    if (!request.vmlinux.empty()) apply_vmlinux(profile, request.vmlinux);
     return profile;
 }
 

@@ -62,6 +62,9 @@ KernelProfile parse_profile_yaml(const std::string& text, const std::string& whe
             if (package.major == profile.version.major && package.minor == profile.version.minor) profile.version = package;
         }
         profile.description = yaml["description"] ? yaml["description"].as<std::string>() : "";
+        if (yaml["source"] && yaml["source"]["derived_from"]) {
+            profile.derived_from = yaml["source"]["derived_from"].as<std::string>();
+        }
         for (const auto& entry : yaml["config"]) {
             if (!entry.second.IsNull()) profile.config[entry.first.as<std::string>()] = entry.second.as<std::string>();
         }

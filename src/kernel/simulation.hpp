@@ -91,7 +91,10 @@ private:
     u64 kernel_image_size() {
         if (inputs_.kernel_image_size) return *inputs_.kernel_image_size;
         u64 size = build("image_size");
-        assume(fmt::format("kernel image_size {} (the profile's Debian build; give --kernel-image)", hex(size)));
+        if (!profile_.vmlinux.empty()) return size;  // the build's own, from its vmlinux
+        assume(fmt::format("kernel image_size {} ({}; give --kernel-image)", hex(size),
+                           profile_.estimated.count("image_size") ? "estimated from " + profile_.estimated_from
+                                                                  : "the profile's Debian build"));
         return size;
     }
     std::optional<Range> initrd() const { return inputs_.initrd ? inputs_.initrd : map_.chosen.initrd; }

@@ -35,7 +35,7 @@ void BootSimulation::swiotlb_parameters() {
             return;
         }
         if (parameter.slabs) io_tlb_nslabs_ = *parameter.slabs;
-        if (parameter.areas) swiotlb_adjust_nareas(*parameter.areas);
+        if (parameter.areas && features_.swiotlb_areas) swiotlb_adjust_nareas(*parameter.areas);
         swiotlb_force_bounce_ |= parameter.force;
         swiotlb_force_disable_ |= parameter.noforce;
     }
@@ -98,7 +98,7 @@ void BootSimulation::swiotlb(bool addressing_limit, u64 low_limit) {
     }
     // swiotlb_init_remap()
     if (!swiotlb_initialises(addressing_limit)) return;
-    if (!io_tlb_nareas_) swiotlb_adjust_nareas(possible_cpus());
+    if (!io_tlb_nareas_ && features_.swiotlb_areas) swiotlb_adjust_nareas(possible_cpus());
     u64 nslabs = io_tlb_nslabs_;
     std::optional<u64> buffer;
     for (;;) {  // swiotlb_memblock_alloc(), halving down to IO_TLB_MIN_SLABS

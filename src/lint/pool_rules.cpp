@@ -53,7 +53,7 @@ void pool_flags_conflict(const Analysis& analysis, Findings& out) {
 // (CMA_MIN_ALIGNMENT_BYTES) of the kernel build; dynamic ones are aligned by the kernel.
 void cma_misaligned(const Analysis& analysis, Findings& out) {
     if (!analysis.prediction) return;
-    u64 pageblock = analysis.prediction->profile.pageblock_bytes;
+    u64 pageblock = analysis.prediction->profile.cma_alignment_bytes;
     if (pageblock == 0) return;
     for (const ReservedRegion& region : regions(analysis)) {
         if (region.type != RegionType::Static || !region.available || !region.reusable || region.no_map ||

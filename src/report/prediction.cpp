@@ -53,9 +53,14 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
                            highmem != prediction.zones.end() ? "HighMem above" : "no HighMem: no RAM in use above it");
     }
     bool any_default = false;
+    // " *", and where estimated per-build numbers move it, the range it starts in.
     auto mark = [&any_default](const RestsOn& rests_on) {
         any_default |= !rests_on.empty();
-        return rests_on.empty() ? "" : " *";
+        std::string text = rests_on.empty() ? "" : " *";
+        for (const std::string& reason : rests_on) {
+            if (std::size_t at = reason.find("starts between"); at != std::string::npos) text += " (" + reason.substr(at) + ")";
+        }
+        return text;
     };
     if (prediction.movable_start) out << fmt::format("  ZONE_MOVABLE from {}\n", address(*prediction.movable_start));
     out << "  CMA areas:" << (prediction.cma.empty() ? " none\n" : "\n");
@@ -81,7 +86,7 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
         out << fmt::format("    {}  {}{}{}\n", where, tree.path(outcome.node), mark(outcome.rests_on),
                            outcome.error.empty() ? "" : "  [" + outcome.error + "]");
     }
-    if (any_default) out << "  * rests on a default input (see \"assumes\"); exact once it is given\n";
+    if (any_default) out << "  * rests on a default input or estimated number (see \"assumes\"); exact once it is given\n";
     for (const std::string& note : prediction.notes) out << "  note: " << note << '\n';
     for (const std::string& note : prediction.unmodelled) out << "  not predicted: " << note << '\n';
 }

@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
 #include <libfdt.h>
 #include <yaml-cpp/yaml.h>
 
@@ -25,6 +26,7 @@
 #include "dtmem/memory_map.hpp"
 #include "dtmem/prediction.hpp"
 #include "dtmem/profile.hpp"
+#include "kernel/build_numbers.hpp"
 
 using namespace dtmem;
 namespace fs = std::filesystem;
@@ -105,11 +107,13 @@ CaseInput case_input(const fs::path& dir) {
     return in;
 }
 
-// The recorded logs of a case: kernel id -> file.
-std::map<std::string, fs::path> recorded_logs(const fs::path& dir) {
+// The recorded logs of a case: kernel id -> file; those of kernels with a shipped profile,
+// or (`profiled` false) those of versions dtmem has none of (tests/kernel-configs/ID.config).
+std::map<std::string, fs::path> recorded_logs(const fs::path& dir, bool profiled = true) {
     std::map<std::string, fs::path> logs;
     for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().extension() == ".log") logs[entry.path().stem().string()] = entry.path();
+        std::string kernel = entry.path().stem().string();
+        if (entry.path().extension() == ".log" && kProfiles.count(kernel) == profiled) logs[kernel] = entry.path();
     }
     return logs;
 }
@@ -414,4 +418,81 @@ TEST_CASE("snapshots of real kernels are recorded for at least 10 cases on all t
     }
     CHECK(cases.size() >= 10);
     CHECK(arches == std::set<std::string>{"arm", "arm64", "riscv64"});
+}
+
+namespace {
+
+// The hexadecimal numbers of a line, and the line with each replaced by "#".
+std::pair<std::vector<u64>, std::string> hex_numbers(const std::string& line) {
+    static const std::regex kHex("0x([0-9a-f]+)");
+    std::vector<u64> numbers;
+    for (std::sregex_iterator it(line.begin(), line.end(), kHex), end; it != end; ++it) {
+        numbers.push_back(std::stoull((*it)[1].str(), nullptr, 16));
+    }
+    return {numbers, std::regex_replace(line, kHex, "#")};
+}
+
+}  // namespace
+
+// A version dtmem has no profile of, predicted from its .config alone: every line the kernel
+// printed must be predicted, exactly where it does not rest on per-build numbers, and where
+// it does, each address must lie between those the prediction gives with the estimated
+// numbers at both ends of their range (detail::estimate_bound()).
+TEST_CASE("recorded boots of versions without a profile: exact, or within the estimates' range") {
+    int agreed = 0, within = 0;
+    std::vector<std::string> disagreed;
+    for (const fs::path& dir : kernel_cases()) {
+        std::map<std::string, fs::path> logs = recorded_logs(dir, false);
+        if (logs.empty()) continue;
+        CaseInput in = case_input(dir);
+        for (const auto& [kernel, log] : logs) {
+            CAPTURE(kernel);
+            fs::path config = fs::path(DTMEM_SOURCE_DIR) / "tests" / "kernel-configs" / (kernel + ".config");
+            REQUIRE_MESSAGE(fs::exists(config), "no shipped profile and no " << config);
+            KernelProfile profile = profile_from_config(config.string());
+            std::vector<std::vector<std::string>> runs;  // the prediction, then at both ends
+            Prediction prediction = predict_boot(in.loaded.tree, in.map, profile, in.inputs);
+            runs.push_back(predicted_lines(prediction.log));
+            for (bool high : {false, true}) {
+                runs.push_back(predicted_lines(
+                    predict_boot(in.loaded.tree, in.map, detail::estimate_bound(profile, high), in.inputs).log));
+            }
+            std::vector<std::string> expected = predicted_lines(read_lines(log), prediction.unpredicted_lines);
+            std::string problem;
+            bool estimated = false;
+            for (std::size_t i = 0; i < std::max(expected.size(), runs[0].size()) && problem.empty(); ++i) {
+                std::string e = i < expected.size() ? expected[i] : "(nothing)";
+                std::string g = i < runs[0].size() ? runs[0][i] : "(nothing)";
+                if (e == g) continue;
+                auto [truth, shape] = hex_numbers(e);
+                bool fits = runs[1].size() == runs[0].size() && runs[2].size() == runs[0].size() &&
+                            hex_numbers(g).second == shape;
+                for (std::size_t n = 0; fits && n < truth.size(); ++n) {
+                    u64 low = hex_numbers(g).first[n], high = low;
+                    for (const auto& run : runs) {
+                        auto numbers = hex_numbers(run[i]).first;
+                        if (numbers.size() != truth.size()) { fits = false; break; }
+                        low = std::min(low, numbers[n]);
+                        high = std::max(high, numbers[n]);
+                    }
+                    fits = fits && truth[n] >= low && truth[n] <= high;
+                }
+                if (fits && !profile.estimated.empty()) {
+                    estimated = true;
+                } else {
+                    problem = "\n    kernel: " + e + "\n    dtmem:  " + g;
+                }
+            }
+            if (!problem.empty()) {
+                disagreed.push_back(kernel + " " + dir.filename().string() + problem);
+            } else {
+                ++(estimated ? within : agreed);
+            }
+        }
+    }
+    std::string text = fmt::format("{} exact, {} within the estimates' range, {} disagree", agreed, within, disagreed.size());
+    for (const std::string& d : disagreed) text += "\n  " + d;
+    MESSAGE(text);
+    CHECK(agreed + within > 0);
+    CHECK_MESSAGE(disagreed.empty(), text);
 }

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "dtmem/error.hpp"
 #include "dtmem/profile.hpp"
 #include "kernel/profile_yaml.hpp"
@@ -53,4 +55,45 @@ TEST_CASE("profile files: versions, and errors that name the file") {
     }
     CHECK_THROWS_AS(profile_from_file((fs::temp_directory_path() / "dtmem-no-such-profile.yaml").string()), Error);
     fs::remove(file);
+}
+
+namespace {
+
+// A .config as the kernel writes it, from a profile's options, headed by ARCH and VERSION.
+fs::path write_config(const KernelProfile& from, const std::string& version, const std::string& name) {
+    fs::path file = fs::temp_directory_path() / name;
+    std::ofstream out(file);
+    out << "# Linux/" << arch_name(from.arch) << ' ' << version << " Kernel Configuration\n";
+    for (const auto& [option, value] : from.config) {
+        bool text = option == "CONFIG_CMDLINE";
+        out << option << '=' << (text ? "\"" : "") << value << (text ? "\"" : "") << '\n';
+    }
+    return file;
+}
+
+}  // namespace
+
+TEST_CASE("per-build numbers: measured for the same build, estimated from the nearest measured one otherwise") {
+    KernelProfile debian = shipped_profile("arm64-6.12");
+    // Debian's own .config of the profiled package: the profile's numbers are this build's.
+    std::string package = fmt::format("{}.{}.{}", debian.version.major, debian.version.minor, debian.version.patch);
+    KernelProfile same = profile_from_config(write_config(debian, package, "dtmem-same.config").string());
+    CHECK(same.estimated.empty());
+    debian.build.erase("default");  // which shipped profile an arch defaults to, not a number
+    CHECK(same.build == debian.build);
+
+    // Another release: every number that is not a constant of the source is an estimate.
+    KernelProfile other = profile_from_config(write_config(debian, "6.10.3", "dtmem-other.config").string());
+    CHECK(other.estimated_from == "arm64-6.12");  // 6.12 is nearer to 6.10 than 6.1
+    CHECK(other.estimated.count("image_size"));
+    CHECK(other.estimated.count("pcpu_small_allocations"));
+    CHECK_FALSE(other.estimated.count("swiotlb_slab_bytes"));  // IO_TLB_SHIFT, the same in every build
+    KernelProfile older = profile_from_config(write_config(debian, "5.10.200", "dtmem-older.config").string());
+    CHECK(older.estimated_from == "arm64-6.1");
+
+    // The derived (unverified) profiles no longer stop the prediction: their missing numbers
+    // are their parent's, all of them marked.
+    KernelProfile derived = shipped_profile("arm64-6.6");
+    CHECK(derived.build.count("image_size"));
+    CHECK(derived.estimated.count("sizeof_device_node"));  // given, but not measured on 6.6
 }

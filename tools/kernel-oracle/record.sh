@@ -18,7 +18,9 @@
 #   armmp-6.1  armmp-lpae-6.1        (Debian armhf flavours, qemu-system-arm)
 #   armmp-6.12 armmp-lpae-6.12       (same, trixie)
 #   riscv64-6.12                     (Debian riscv64, qemu-system-riscv64 + OpenSBI)
-# series -> Debian suite: 6.1 = bookworm, 6.12 = trixie.
+#   arm64-5.10 armmp-5.10 armmp-lpae-5.10 (bullseye: a version dtmem has no profile of,
+#                                     predicted from its .config, tests/kernel-configs/)
+# series -> Debian suite: 5.10 = bullseye, 6.1 = bookworm, 6.12 = trixie.
 # Without KERNEL_IDs, the "kernels:" list of CASE_DIR/case.yaml is used.
 #
 # ARM: the kernel, the DTB and a tiny boot stub are loaded with QEMU's generic
@@ -206,7 +208,7 @@ kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
 	local id=$1 flavour series suite var
 	series=${id##*-}; flavour=${id%-*}
 	case $series in
-	6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
+	5.10) suite=bullseye ;; 6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
 	esac
 	case $flavour in
 	arm64|armmp|armmp-lpae|riscv64) ;;

@@ -15,6 +15,7 @@ DTMEM_LICENSE_FILES = LICENSE
 HOST_DTMEM_DEPENDENCIES = \
 	host-cli11 \
 	host-dtc \
+	host-elfutils \
 	host-fmt \
 	host-json-for-modern-cpp \
 	host-yaml-cpp

@@ -13,9 +13,11 @@ LIC_FILES_CHKSUM = "file://LICENSE;md5=a8482e4ba88979c3339d01bb72e532c7"
 inherit cmake externalsrc
 EXTERNALSRC ?= "${DTMEM_SOURCE_DIR}"
 
-# CMakeLists.txt finds fmt, nlohmann_json, yaml-cpp and CLI11 by their CMake packages and
-# libfdt (from dtc) by header and library name: no pkg-config.
-DEPENDS = "dtc yaml-cpp cli11 fmt nlohmann-json"
+# CMakeLists.txt finds fmt, nlohmann_json, yaml-cpp and CLI11 by their CMake packages,
+# libfdt (from dtc) by header and library name, and libdw (elfutils, for --vmlinux) with
+# pkg-config.
+inherit pkgconfig
+DEPENDS = "dtc yaml-cpp cli11 fmt nlohmann-json elfutils"
 # Shared libraries, as a distribution links them; the tests are not built (they need doctest).
 EXTRA_OECMAKE = "-DDTMEM_STATIC_DEPS=OFF -DBUILD_TESTING=OFF"
 

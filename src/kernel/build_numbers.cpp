@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// Where the per-build numbers of a profile come from: measured (shipped profiles), read from
+// the built kernel (--vmlinux), or estimated from the nearest measured build.
+#include "kernel/build_numbers.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "dtmem/error.hpp"
+#include "dtmem/vmlinux.hpp"
+#include "kernel/embedded_rules.hpp"
+
+namespace dtmem {
+using detail::EmbeddedProfile;
+using detail::embedded_profiles;
+
+namespace {
+
+// Numbers that are constants of the kernel's source for an arch and page size, the same in
+// every build (each profile cites where): never estimates.
+constexpr std::string_view kSourceConstants[] = {"swiotlb_default_bytes", "swiotlb_slab_bytes", "section_size_bytes",
+                                                 "memmap_bytes_per_section", "sparse_index_bytes",
+                                                 "kernel_reserve_end_alignment", "arch_low_address_limit",
+                                                 "page_directory_bytes"};
+
+bool is_source_constant(std::string_view name) {
+    return std::find(std::begin(kSourceConstants), std::end(kSourceConstants), name) != std::end(kSourceConstants);
+}
+
+int version_distance(const KernelVersion& a, const KernelVersion& b) {
+    return std::abs((a.major * 100 + a.minor) - (b.major * 100 + b.minor));
+}
+
+// The measured shipped profile of the same arch nearest in version, among those with the same
+// page size and LPAE when there are any; the newer one on a tie.
+KernelProfile nearest_measured(const KernelProfile& profile) {
+    auto distance = [&](const KernelProfile& candidate) {
+        bool other_build_kind = candidate.page_size != profile.page_size || candidate.lpae != profile.lpae;
+        return (other_build_kind ? 10000 : 0) + version_distance(candidate.version, profile.version);
+    };
+    std::optional<KernelProfile> best;
+    for (const EmbeddedProfile& shipped : embedded_profiles()) {
+        KernelProfile candidate = shipped.make();
+        if (!candidate.derived_from.empty()) continue;
+        candidate.derive();
+        if (candidate.arch != profile.arch) continue;
+        if (!best || distance(candidate) < distance(*best) ||
+            (distance(candidate) == distance(*best) && candidate.version > best->version)) {
+            best = std::move(candidate);
+        }
+    }
+    if (!best) {
+        throw Error(fmt::format("kernel profile {}: no measured profile of {} to take per-build numbers from",
+                                profile.id, arch_name(profile.arch)));
+    }
+    return *best;
+}
+
+// The same build as a shipped profile: its exact version and the same value for every
+// option a profile records.
+bool same_build(const KernelProfile& profile, const KernelProfile& measured) {
+    if (profile.version != measured.version) return false;
+    return std::all_of(measured.config.begin(), measured.config.end(), [&](const auto& option) {
+        auto it = profile.config.find(option.first);
+        return it != profile.config.end() && it->second == option.second;
+    }) && std::all_of(profile.config.begin(), profile.config.end(), [&](const auto& option) {
+        return !measured.config.count(option.first) || measured.config.at(option.first) == option.second;
+    });
+}
+
+}  // namespace
+
+namespace detail {
+
+void estimate_build_numbers(KernelProfile& profile) {
+    KernelProfile measured = nearest_measured(profile);
+    std::set<std::string> from_source;  // constants of this version's source, not estimates
+    if (profile.arch == Arch::Arm64 && profile.page_size == 4096 && profile.version < KernelVersion{5, 12, 0}) {
+        // arch/arm64/include/asm/sparsemem.h: SECTION_SIZE_BITS was 30 before 5.12 ("arm64/
+        // sparsemem: reduce SECTION_SIZE_BITS"): 1 GiB sections, each with a 16 MiB memmap
+        // (mm/sparse.c section_map_size()), a 336-byte usemap (sparse_init_nid()) and 16 KiB
+        // of section roots (memblocks_present()), as the 5.10.223 memblock=debug boot
+        // tests/kernel-cases/arm64-memblock-debug-1g/arm64-5.10.log allocates them.
+        for (auto [name, value] : {std::pair<const char*, std::int64_t>{"section_size_bytes", 1 << 30},
+                                   {"memmap_bytes_per_section", 16 << 20}, {"usemap_bytes_per_section", 336},
+                                   {"section_roots_bytes", 16 << 10}}) {
+            profile.build[name] = value;
+            from_source.insert(name);
+        }
+    }
+    for (const auto& [name, value] : measured.build) {
+        if (name != "default") profile.build.emplace(name, value);  // a derived profile keeps its own
+    }
+    for (const auto& [name, values] : measured.build_lists) profile.build_lists.emplace(name, values);
+    // A derived profile is unverified: the numbers it gives are estimates as well.
+    if (profile.derived_from.empty() && same_build(profile, measured)) return;
+    // The source's constants hold for the same page size and LPAE only.
+    bool same_kind = measured.page_size == profile.page_size && measured.lpae == profile.lpae;
+    for (const auto& [name, value] : profile.build) {
+        if (name != "default" && !(same_kind && is_source_constant(name)) && !from_source.count(name)) {
+            profile.estimated.insert(name);
+        }
+    }
+    for (const auto& [name, values] : profile.build_lists) profile.estimated.insert(name);
+    profile.estimated_from = measured.id;
+}
+
+KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
+    KernelProfile bound = profile;
+    std::vector<KernelProfile> measured;
+    for (const EmbeddedProfile& shipped : embedded_profiles()) {
+        KernelProfile candidate = shipped.make();
+        if (candidate.derived_from.empty() && candidate.arch == profile.arch) measured.push_back(std::move(candidate));
+    }
+    for (const std::string& name : profile.estimated) {
+        if (auto it = bound.build.find(name); it != bound.build.end()) {
+            std::int64_t low = std::min(it->second / 2, it->second * 2), top = std::max(it->second / 2, it->second * 2);
+            for (const KernelProfile& other : measured) {
+                if (auto value = other.build.find(name); value != other.build.end()) {
+                    low = std::min(low, value->second);
+                    top = std::max(top, value->second);
+                }
+            }
+            it->second = high ? top : low;
+        }
+        if (auto it = bound.build_lists.find(name); it != bound.build_lists.end()) {
+            for (std::int64_t& value : it->second) value = high ? value * 2 : value / 2;
+        }
+    }
+    return bound;
+}
+
+}  // namespace detail
+
+namespace {
+
+// A struct size the boot allocates by, read from the compile unit that allocates it.
+struct StructNumber {
+    std::string_view build;
+    StructQuery query;
+};
+
+const std::vector<StructNumber>& struct_numbers() {
+    static const std::vector<StructNumber> numbers = {
+        {"sizeof_device_node", {"device_node", "drivers/of/fdt.c"}},  // unflatten_dt_nodes()
+        {"sizeof_property", {"property", "drivers/of/fdt.c"}},        // populate_properties()
+        {"sizeof_pg_data_t", {"pglist_data", "mm/numa.c"}},           // alloc_node_data() (6.12)
+        {"sizeof_pg_data_t", {"pglist_data", "drivers/base/arch_numa.c"}},  // setup_node_data() (6.1)
+        {"sizeof_struct_page", {"page", "mm/page_alloc.c"}},          // memmap
+        {"resource_bytes_per_memory_region", {"resource", "kernel/resource.c"}},  // request_standard_resources()
+        {"reserved_mem_entry_bytes", {"reserved_mem", "drivers/of/of_reserved_mem.c"}},  // alloc_reserved_mem_array()
+    };
+    return numbers;
+}
+
+// The size of the per-CPU first chunk's unit, as mm/percpu.c pcpu_build_alloc_info() sizes it
+// for pcpu_embed_first_chunk(PERCPU_MODULE_RESERVE, PERCPU_DYNAMIC_RESERVE, PAGE_SIZE, ...):
+// PFN_ALIGN(static + reserved + dynamic), at least PCPU_MIN_UNIT_SIZE (include/linux/percpu.h).
+// Nothing for CONFIG_MEM_ALLOC_PROFILING, whose module reserve changed from release to release.
+std::optional<u64> pcpu_unit_bytes(const KernelProfile& profile, u64 static_bytes) {
+    if (profile.has("CONFIG_MEM_ALLOC_PROFILING")) return std::nullopt;
+    u64 module_reserve = profile.has("CONFIG_MODULES") ? 8 << 10 : 0;
+    u64 dynamic_reserve = profile.has("CONFIG_64BIT") ? 28 << 10 : 20 << 10;
+    if (profile.has("CONFIG_RANDOM_KMALLOC_CACHES")) dynamic_reserve <<= 2;  // PERCPU_DYNAMIC_SIZE_SHIFT 12
+    u64 sum = static_bytes + module_reserve + dynamic_reserve;
+    u64 unit = (sum + profile.page_size - 1) / profile.page_size * profile.page_size;
+    return std::max<u64>(unit, 32 << 10);
+}
+
+}  // namespace
+
+void apply_vmlinux(KernelProfile& profile, const std::string& path) {
+    std::vector<StructQuery> structs;
+    for (const StructNumber& number : struct_numbers()) structs.push_back(number.query);
+    VmlinuxFacts facts = read_vmlinux(path, structs, {"_start", "_text", "_stext", "_end", "__per_cpu_start",
+                                                      "__per_cpu_end", "swapper_pg_dir"});
+    if (facts.machine != arch_name(profile.arch)) {
+        throw Error(fmt::format("--vmlinux {}: a kernel for {}, not for the profile's {}", path, facts.machine,
+                                arch_name(profile.arch)));
+    }
+    // Only numbers the profile's boot uses: 0 is a step this version does not take.
+    auto set = [&](std::string_view name, std::optional<u64> value) {
+        auto it = profile.build.find(std::string(name));
+        if (!value || it == profile.build.end() || it->second == 0) return;
+        it->second = static_cast<std::int64_t>(*value);
+        profile.estimated.erase(it->first);
+        if (std::find(profile.from_vmlinux.begin(), profile.from_vmlinux.end(), it->first) == profile.from_vmlinux.end()) {
+            profile.from_vmlinux.push_back(it->first);
+        }
+    };
+    for (const StructNumber& number : struct_numbers()) {
+        auto size = facts.struct_sizes.find(number.query.name);
+        if (size != facts.struct_sizes.end()) set(number.build, size->second);
+    }
+    auto symbol = [&](const char* name) -> std::optional<u64> {
+        auto it = facts.symbols.find(name);
+        return it == facts.symbols.end() ? std::nullopt : std::optional<u64>(it->second);
+    };
+    auto difference = [&](const char* to, const char* from, u64 base = 0) -> std::optional<u64> {
+        auto end = symbol(to), start = from ? symbol(from) : std::optional<u64>(base);
+        if (!end || !start || *end < *start) return std::nullopt;
+        return *end - *start;
+    };
+    // The Image header's image_size: _end - _text on arm64 (arch/arm64/kernel/image.h
+    // _kernel_size_le), _end - _start on riscv (arch/riscv/kernel/head.S).
+    set("image_size", difference("_end", profile.arch == Arch::Riscv64 ? "_start" : "_text"));
+    // 32-bit ARM reserves [__pa(_stext), __pa(_end)) (arch/arm/mm/init.c arm_memblock_init())
+    // and keeps the initial page directory at swapper_pg_dir, below the kernel (head.S).
+    if (profile.arch == Arch::Arm) {
+        set("text_offset", difference("_text", nullptr, profile.page_offset));
+        set("kernel_reserve_start_offset", difference("_stext", nullptr, profile.page_offset));
+        set("kernel_reserve_end_offset", difference("_end", nullptr, profile.page_offset));
+        set("page_directory_offset", difference("swapper_pg_dir", nullptr, profile.page_offset));
+    }
+    if (auto per_cpu = difference("__per_cpu_end", "__per_cpu_start")) set("pcpu_unit_bytes", pcpu_unit_bytes(profile, *per_cpu));
+    profile.vmlinux = path;
+}
+
+}  // namespace dtmem

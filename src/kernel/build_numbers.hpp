@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// Per-build numbers for a build that was not measured: taken from the nearest measured
+// shipped profile and marked estimated (the prediction then says what they move).
+// Internal to the library.
+#pragma once
+
+#include "dtmem/profile.hpp"
+
+namespace dtmem::detail {
+
+// Fills every per-build number `profile` lacks, and those a .config cannot vouch for, from
+// the measured shipped profile of the same arch, page size and LPAE nearest in version, and
+// lists them in profile.estimated. Numbers fixed by the kernel's source are not estimates.
+void estimate_build_numbers(KernelProfile& profile);
+
+// `profile` with each estimated number at the low (`high` false) or high end of the range a
+// build's own can lie in: from half to twice the number taken, widened to every value
+// measured on a shipped build of the arch; lists are halved or doubled. Less memory taken
+// early (the low end) leaves later top-down allocations higher.
+KernelProfile estimate_bound(const KernelProfile& profile, bool high);
+
+}  // namespace dtmem::detail
