@@ -85,6 +85,10 @@ image_addr=$(yget image_addr "$def_image")
 dtb_addr=$(yget dtb_addr "$def_dtb")
 stub_addr=$(yget stub_addr "$def_stub")
 extra_qemu=$(yget qemu_extra "")
+# CPUs QEMU starts (-smp); the tree must list as many /cpus nodes (secondaries with an
+# enable-method: "psci" on ARM; riscv harts are started through OpenSBI's HSM).
+smp=$(yget cpus 1)
+case $smp in ''|*[!0-9]*|0) die "$yaml: cpus must be a positive number (got '$smp')" ;; esac
 # riscv64 only: M-mode firmware (default: Debian package opensbi, generic fw_dynamic)
 firmware=$(yget firmware /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin)
 firmware_addr=$(yget firmware_addr 0x80000000)
@@ -119,6 +123,15 @@ dtc -q -I dts -O dtb -i "$case_dir" -i "$cases_root/include" -o "$work/board.dtb
 dt_cmdline=$(fdtget -t s "$work/board.dtb" /chosen bootargs 2>/dev/null || true)
 if [ "$dt_cmdline" != "$cmdline" ]; then
 	die "$case_name: case.yaml cmdline '$cmdline' differs from /chosen/bootargs '$dt_cmdline'"
+fi
+
+# Every CPU QEMU starts must be a CPU node of the tree the kernel gets.
+dt_cpus=0
+for n in $(fdtget -l "$work/board.dtb" /cpus 2>/dev/null); do
+	[ "$(fdtget -t s "$work/board.dtb" "/cpus/$n" device_type 2>/dev/null)" = cpu ] && dt_cpus=$((dt_cpus + 1))
+done
+if [ "$dt_cpus" -ne "$smp" ]; then
+	die "$case_name: case.yaml cpus $smp but the tree has $dt_cpus /cpus nodes of device_type \"cpu\""
 fi
 
 # --- initramfs (--snapshot) -------------------------------------------------
@@ -333,7 +346,7 @@ for id in "$@"; do
 			-device "loader,addr=$stub_addr,cpu-num=0")
 		[ -z "$snapshot" ] || boot_args+=(-device "loader,file=$work/initrd.cpio.gz,addr=$initrd_addr,force-raw=on")
 	fi
-	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
+	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp "$smp" \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
 		"${boot_args[@]}" \
 		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1 &
@@ -402,7 +415,7 @@ for id in "$@"; do
 		if [ -f "$kdir/SOURCE" ] && grep -q '^note:' "$kdir/SOURCE"; then
 			echo "# package-note: $(sed -n 's/^note: *//p' "$kdir/SOURCE")"
 		fi
-		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp 1${extra_qemu:+ $extra_qemu}"
+		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp $smp${extra_qemu:+ $extra_qemu}"
 		if [ "$arch" = riscv64 ]; then
 			echo "# firmware: $fw_desc at $firmware_addr (-bios)"
 			echo "# load: image $image_addr (-kernel), dtb $dtb_addr (-dtb, placed by QEMU); OpenSBI passed image $sbi_next, dtb $sbi_arg1"
