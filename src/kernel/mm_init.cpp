@@ -59,10 +59,18 @@ void BootSimulation::start_kernel_allocations() {
     u64 cmdline = inputs_.bootargs.value_or(std::string(map_.chosen.bootargs.value_or(""))).size() + 1;
     memblock_.alloc(cmdline, 64);  // saved_command_line
     memblock_.alloc(cmdline, 64);  // static_command_line
-    // pcpu_embed_first_chunk(): two temporary pages, the units, the chunk's metadata.
+    // mm/percpu.c pcpu_embed_first_chunk(): two temporary pages (pcpu_build_alloc_info()'s
+    // alloc info, the group areas), then one unit per possible CPU in one allocation for the
+    // one group (pcpu_fc_alloc(nr_units * unit_size); a unit is the page-aligned static +
+    // reserved + dynamic size, so nothing of it is given back). pcpu_setup_first_chunk():
+    // group_offsets and group_sizes (a long per group), unit_map (an int per nr_cpu_ids),
+    // unit_off (a long per nr_cpu_ids), then the slot lists and pcpu_alloc_first_chunk()'s
+    // chunk maps, which do not depend on the CPUs (the profile's list).
+    u64 cpus = possible_cpus(), word = pointer_bytes();
     auto info = memblock_.alloc(page, page);
     auto areas = memblock_.alloc(page, 64);
-    memblock_.alloc(build("pcpu_unit_bytes") * possible_cpus(), page);
+    memblock_.alloc(build("pcpu_unit_bytes") * cpus, page);
+    for (u64 size : {word, word, 4 * cpus, word * cpus}) memblock_.alloc(size, 64);
     for (std::int64_t size : profile_.build_lists.at("pcpu_small_allocations")) memblock_.alloc(static_cast<u64>(size), 64);
     if (info) memblock_.free(*info, page);
     if (areas) memblock_.free(*areas, page);

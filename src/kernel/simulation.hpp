@@ -87,6 +87,8 @@ private:
         used.kernel_address = kernel_;
         used.dtb_address = dtb_;
         if (profile_.arch != Arch::Arm) used.kernel_image_size = image_size_;
+        used.cpus = possible_cpus();
+        if (!inputs_.cpus && tree_.find_path("/cpus") == kNoNode) assume("1 CPU (the tree has no /cpus); give --cpus N");
     }
     u64 kernel_image_size() {
         if (inputs_.kernel_image_size) return *inputs_.kernel_image_size;

@@ -164,6 +164,18 @@ expect exact-when-given 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kern
 check exact-no-rests-on -- sh -c "! grep -q 'load address (default)' '$work/out'"
 expect initrd 0 "" -- "$dtmem" map "$work/board.dtb" --load initrd=0x60000000:16M --format kernel-log
 expect bad-image 2 "not an arm64 or riscv Image" -- "$dtmem" map "$work/board.dtb" --kernel-image "$work/board.dtb"
+# --cpus replaces the count of the tree's CPU nodes: the 4-CPU board predicts its recorded
+# buffer (tests/kernel-cases/arm64-smp4-memblock-debug-1g), and with --cpus 1 the one the
+# same board had with one CPU (arm64-memblock-debug-1g).
+smp4=$top/tests/kernel-cases/arm64-smp4-memblock-debug-1g
+expect cpus-tree 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12 \
+  --load kernel=0x40200000,dtb=0x48000000 --format kernel-log
+check cpus-tree-buffer -- grep -q 'software IO TLB: mapped \[mem 0x000000007aa80000-0x000000007ab80000\] (1MB)' "$work/out"
+expect cpus-one 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12 \
+  --load kernel=0x40200000,dtb=0x48000000 --format kernel-log --cpus 1
+check cpus-one-buffer -- grep -q 'software IO TLB: mapped \[mem 0x000000007ab00000-0x000000007ac00000\] (1MB)' "$work/out"
+check cpus-one-areas -- grep -q 'software IO TLB: area num 1\.' "$work/out"
+expect bad-cpus 2 "--cpus" -- "$dtmem" map "$work/board.dtb" --cpus 0
 
 printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@40000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0x40000000 0 0x80000000>;\n\t};\n\tpmem@100000000 {\n\t\tcompatible = "pmem-region";\n\t\treg = <1 0 0 0x40000000>;\n\t};\n};\n' >"$work/pmem.dts"
 expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
