@@ -151,6 +151,7 @@ std::variant<Settings, std::string> settings_for(const InputOptions& given, cons
     if (!in.bootargs) in.bootargs = config.bootargs;
     if (in.load.empty()) in.load = config.load.value_or("");
     if (in.firmware.empty()) in.firmware = config.firmware.value_or("");
+    if (!in.cpus && config.cpus) in.cpus = *config.cpus;
     if (auto error = read_rule_levels(levels, s.lint)) return "dtmem: error: " + *error;
     if (levels.fail_on) s.fail_on = *parse_severity(*levels.fail_on);
     auto usable = make_request(in, "-");  // the options alone; each file is read later

@@ -262,6 +262,11 @@ expect config-unknown-key 2 "bad.yaml:1: kernal: unknown setting" -- "$dtmem" li
 printf 'kernel: arm64-6.1\nrules:\n  reg-size-zero: off\n' >"$work/repo/.dtmem.yaml"
 expect dump-config 0 "" -- "$dtmem" lint --dump-config --severity reserved-overlap=error "$work/repo/boards/a/board.dts"
 check dump-config-merged -- sh -c "grep -q '^kernel: arm64-6.1' '$work/out' && grep -q '^  reg-size-zero: off' '$work/out' && grep -q '^  reserved-overlap: error' '$work/out'"
+printf 'cpus: 4\n' >"$work/cpus.yaml"
+expect dump-config-cpus 0 "" -- "$dtmem" lint --dump-config --config "$work/cpus.yaml" "$work/repo/boards/a/board.dts"
+check dump-config-cpus-shown -- grep -q '^cpus: 4$' "$work/out"
+printf 'cpus: 0\n' >"$work/bad.yaml"
+expect config-bad-cpus 2 "bad.yaml:1: cpus must be a number of CPUs" -- "$dtmem" lint --config "$work/bad.yaml" "$work/repo/boards/a/board.dts"
 # Rule options: lowmem-pressure's fires case keeps 19% of lowmem (tests/lint/lowmem-pressure).
 printf 'rules:\n  lowmem-pressure: {min-free-percent: 10}\n' >"$work/tuned.yaml"
 expect config-rule-option 0 "0 warnings" -- "$dtmem" lint --config "$work/tuned.yaml" "$cases/lowmem-pressure/fires.dts"
