@@ -15,7 +15,8 @@ namespace dtmem::detail {
 //  - riscv arch/riscv/kernel/smpboot.c of_parse_and_init_cpus(): available "riscv" harts
 //    (riscv_early_of_processor_hartid() refuses the others);
 //  - arm arch/arm/kernel/devtree.c arm_dt_init_cpu_maps(): every node.
-// kernel/smp.c nr_cpu_setup() (nr_cpus=) lowers nr_cpu_ids before any of them runs.
+// Each walk stops at CONFIG_NR_CPUS; kernel/smp.c nr_cpu_setup() (nr_cpus=) lowers
+// nr_cpu_ids before any of them runs.
 u64 BootSimulation::possible_cpus() const {
     u64 count = inputs_.cpus.value_or(0);
     NodeId cpus = tree_.find_path("/cpus");
@@ -35,7 +36,7 @@ u64 BootSimulation::possible_cpus() const {
         if (profile_.arch == Arch::Arm64 && count && !tree_.find_property(c, "enable-method")) continue;
         ++count;
     }
-    count = std::max<u64>(count, 1);
+    count = std::min(std::max<u64>(count, 1), profile_.number("CONFIG_NR_CPUS").value_or(count));
     return cmdline_.nr_cpus ? std::min(count, *cmdline_.nr_cpus) : count;
 }
 

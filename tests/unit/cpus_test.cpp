@@ -86,6 +86,14 @@ TEST_CASE("CPUs: --cpus replaces the tree's count, nr_cpus= lowers it") {
     CHECK(boot(four, "arm64-6.12", 8, " nr_cpus=2").areas == "software IO TLB: area num 2.");
 }
 
+TEST_CASE("CPUs: at most CONFIG_NR_CPUS are possible") {
+    // The arch's CPU-node walk stops at NR_CPUS: 8 on Debian's armhf builds, 512 on arm64 6.12.
+    std::vector<std::string> nodes(12, "compatible = \"arm,cortex-a15\";");
+    CHECK(boot(board("40000000", nodes), "arm-6.12-lpae").areas == "software IO TLB: area num 8.");
+    CHECK(boot(board("40000000", {kPsci}), "arm64-6.12", 600).areas == "software IO TLB: area num 512.");
+    CHECK(boot(board("40000000", {kPsci}), "arm64-6.1", 600).areas == "software IO TLB: area num 256.");
+}
+
 TEST_CASE("CPUs: a tree without /cpus is one CPU, said as an assumption unless --cpus gives it") {
     auto said = [](const Boot& b) {
         return std::any_of(b.assumptions.begin(), b.assumptions.end(),
