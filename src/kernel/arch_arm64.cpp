@@ -62,9 +62,11 @@ void BootSimulation::boot_arm64() {
 void BootSimulation::remove_unaddressable_arm64(u64 kernel_end) {
     u64 pa_limit = u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48);
     memblock_.remove(pa_limit, ~u64{0} - pa_limit);
-    // 52-bit VA kernels run with 48 bits on CPUs without LPA2/LVA (vabits_actual).
-    u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), 48) - 1);
+    // 52-bit VA kernels run with VA_BITS_MIN on CPUs without LPA2/LVA (vabits_actual):
+    // 48 bits, 47 with 16 KiB pages (arch/arm64/include/asm/memory.h).
     int page_shift = std::countr_zero(profile_.page_size);
+    u64 va_min = page_shift == 14 ? 47 : 48;
+    u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), va_min) - 1);
     // arch/arm64/include/asm/kernel-pgtable.h ARM64_MEMSTART_SHIFT: PUD_SHIFT (4K),
     // CONT_PMD_SHIFT = 25 + 5 (16K), PMD_SHIFT (64K); all at least SECTION_SIZE_BITS.
     u64 memstart_align = u64{1} << (page_shift == 12 ? 30 : page_shift == 14 ? 30 : 29);
