@@ -67,9 +67,9 @@ void BootSimulation::remove_unaddressable_arm64(u64 kernel_end) {
     int page_shift = std::countr_zero(profile_.page_size);
     u64 va_min = page_shift == 14 ? 47 : 48;
     u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), va_min) - 1);
-    // arch/arm64/include/asm/kernel-pgtable.h ARM64_MEMSTART_SHIFT: PUD_SHIFT (4K),
-    // CONT_PMD_SHIFT = 25 + 5 (16K), PMD_SHIFT (64K); all at least SECTION_SIZE_BITS.
-    u64 memstart_align = u64{1} << (page_shift == 12 ? 30 : page_shift == 14 ? 30 : 29);
+    // arch/arm64/include/asm/kernel-pgtable.h ARM64_MEMSTART_SHIFT: PUD_SHIFT = 30 (4K),
+    // CONT_PMD_SHIFT = 25 + 5 (16K), PMD_SHIFT = 29 (64K); all at least SECTION_SIZE_BITS.
+    u64 memstart_align = u64{1} << (page_shift == 16 ? 29 : 30);
     u64 memstart = align_down(memblock_.start_of_dram(), memstart_align);
     u64 linear_end = std::max(memstart + linear_size, kernel_end);
     memblock_.remove(linear_end, ~u64{0} - linear_end);
