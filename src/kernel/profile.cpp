@@ -174,8 +174,10 @@ KernelProfile profile_from_config(const std::string& path) {
                                       profile.version.minor, profile.version.patch);
     // Per-build numbers cannot be read from a .config: take the shipped profile's of the
     // same arch and version when there is one.
+    // The variant builds have ids of their own: "-lpae" (ARM LPAE), "-16k" (arm64 16 KiB pages).
+    std::string variant = profile.has("CONFIG_ARM_LPAE") ? "-lpae" : profile.has("CONFIG_ARM64_16K_PAGES") ? "-16k" : "";
     std::string twin = fmt::format("{}-{}.{}{}", arch_name(profile.arch), profile.version.major, profile.version.minor,
-                                   profile.has("CONFIG_ARM_LPAE") ? "-lpae" : "");
+                                   variant);
     const auto& ids = shipped_profile_ids();
     if (std::find(ids.begin(), ids.end(), twin) != ids.end()) {
         KernelProfile shipped = shipped_profile(twin);

@@ -133,6 +133,12 @@ expect kernel-config 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/k
   --kernel-config "$work/config" --format kernel-log
 check kernel-config-cma-size -- grep -qx 'cma: Reserved 32 MiB at 0x000000007e000000 on node -1' "$work/out"
 check kernel-config-no-dma32 -- sh -c "! grep -q 'DMA32' '$work/out'"
+# The 16 KiB-page variant by version and arch: cma=40M grows to whole 32 MiB pageblocks, as
+# the recorded boot shows.
+cma40=$top/tests/kernel-cases/arm64-cmdline-cma-40m
+expect kernel-16k 0 "" -- "$dtmem" map "$cma40/board.dts" -I "$top/tests/kernel-cases/include" \
+  --kernel 6.12-16k --arch arm64 --format kernel-log
+check kernel-16k-cma -- grep -qxF "$(grep '^cma: Reserved' "$cma40/arm64-16k-6.12.log")" "$work/out"
 # A user's own profile file: the shipped arm64-6.12 profile, read from disk, predicts the same lines.
 expect profile-file 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/kernel-cases/include" \
   --profile-file "$top/rules/profiles/arm64-6.12.yaml" --format kernel-log

@@ -15,6 +15,8 @@
 #
 # KERNEL_ID = <flavour>-<series>:
 #   arm64-6.1  arm64-6.12            (Debian flavour "arm64", qemu-system-aarch64)
+#   arm64-16k-6.12                   (Debian flavour "arm64-16k", 16 KiB pages; always
+#                                     -cpu max: cortex-a57 has no 16K granule)
 #   armmp-6.1  armmp-lpae-6.1        (Debian armhf flavours, qemu-system-arm)
 #   armmp-6.12 armmp-lpae-6.12       (same, trixie)
 #   riscv64-6.12                     (Debian riscv64, qemu-system-riscv64 + OpenSBI)
@@ -222,7 +224,7 @@ kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
 	6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
 	esac
 	case $flavour in
-	arm64|armmp|armmp-lpae|riscv64) ;;
+	arm64|arm64-16k|armmp|armmp-lpae|riscv64) ;;
 	*) die "unknown flavour in $id" ;;
 	esac
 	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
@@ -308,6 +310,10 @@ for id in "$@"; do
 	*) die "$case_name: kernel id $id not supported by this recorder" ;;
 	esac
 	kdir=$(kernel_dir "$id")
+	# The case's cpu is for the 4 KiB kernels; the 16K flavour needs a CPU with the
+	# 16 KiB translation granule (ID_AA64MMFR0_EL1.TGran16), which cortex-a57 lacks.
+	kcpu=$cpu
+	case $id in arm64-16k-*) kcpu=max ;; esac
 	# riscv64 ships boot/vmlinux-* (an uncompressed Image), the others vmlinuz-*
 	img=$(ls "$kdir"/boot/vmlinuz-* "$kdir"/boot/vmlinux-* 2>/dev/null | head -n1 || true)
 	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* or vmlinux-* in $kdir"
@@ -346,7 +352,7 @@ for id in "$@"; do
 			-device "loader,addr=$stub_addr,cpu-num=0")
 		[ -z "$snapshot" ] || boot_args+=(-device "loader,file=$work/initrd.cpio.gz,addr=$initrd_addr,force-raw=on")
 	fi
-	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp "$smp" \
+	"$qemu" -M "$machine" -cpu "$kcpu" -m "$ram" -smp "$smp" \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
 		"${boot_args[@]}" \
 		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1 &
@@ -415,7 +421,7 @@ for id in "$@"; do
 		if [ -f "$kdir/SOURCE" ] && grep -q '^note:' "$kdir/SOURCE"; then
 			echo "# package-note: $(sed -n 's/^note: *//p' "$kdir/SOURCE")"
 		fi
-		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp $smp${extra_qemu:+ $extra_qemu}"
+		echo "# qemu: $qemu $qemu_version -M $machine -cpu $kcpu -m $ram -smp $smp${extra_qemu:+ $extra_qemu}"
 		if [ "$arch" = riscv64 ]; then
 			echo "# firmware: $fw_desc at $firmware_addr (-bios)"
 			echo "# load: image $image_addr (-kernel), dtb $dtb_addr (-dtb, placed by QEMU); OpenSBI passed image $sbi_next, dtb $sbi_arg1"
