@@ -16,7 +16,7 @@ namespace dtmem {
 namespace {
 
 const std::set<std::string> kKeys = {"kernel", "arch", "kernel-config", "bootargs", "load", "firmware", "memory",
-                                     "reserve", "include", "fail-on", "rules", "suppressions"};
+                                     "cpus", "reserve", "include", "fail-on", "rules", "suppressions"};
 
 class Reader {
 public:
@@ -105,6 +105,13 @@ Config load_config(const std::string& path) {
         else if (key == "load") config.load = read.scalar(value, key);
         else if (key == "firmware") config.firmware = read.scalar(value, key);
         else if (key == "memory") config.memory = read.list(value, key);
+        else if (key == "cpus") {
+            unsigned cpus = 0;
+            if (!value.IsScalar() || !YAML::convert<unsigned>::decode(value, cpus) || cpus < 1 || cpus > (1u << 16)) {
+                read.fail(value, "cpus must be a number of CPUs from 1 to 65536");
+            }
+            config.cpus = cpus;
+        }
         else if (key == "reserve") config.reserve = read.list(value, key);
         else if (key == "include") {
             for (const std::string& dir : read.list(value, key)) config.include.push_back(beside(path, dir));
@@ -166,6 +173,8 @@ std::string dump_config(const Config& config) {
     optional("bootargs", config.bootargs);
     optional("load", config.load);
     optional("firmware", config.firmware);
+    out << YAML::Key << "cpus" << YAML::Value;
+    if (config.cpus) out << *config.cpus; else out << YAML::Null;
     out << YAML::Key << "memory" << YAML::Value << YAML::Flow << config.memory;
     out << YAML::Key << "reserve" << YAML::Value << YAML::Flow << config.reserve;
     out << YAML::Key << "include" << YAML::Value << YAML::Flow << config.include;

@@ -24,7 +24,7 @@ BootLog read_boot_log(std::string_view text);
 
 // The --kernel a release names: "6.12" from "6.12.118+deb13-arm64"; "6.1-lpae" from an LPAE
 // flavour ("6.1.0-57-armmp-lpae", Ubuntu's "generic-lpae"), whose 64-bit phys_addr_t changes
-// what the kernel prints.
+// what the kernel prints; "6.12-16k" from a 16 KiB-page flavour ("6.12.118+deb13-arm64-16k").
 std::optional<std::string> kernel_series(std::string_view release);
 
 struct LineDisagreement {

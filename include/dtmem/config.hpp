@@ -18,6 +18,7 @@ struct Config {
     // Inputs, in the command line's syntax (--kernel, --arch, --memory, ...).
     std::optional<std::string> kernel, arch, kernel_config, bootargs, load, firmware;
     std::vector<std::string> memory, reserve, include;
+    std::optional<unsigned> cpus;  // --cpus
     std::optional<Severity> fail_on;
     LintOptions lint;  // rule levels (off, or a severity) and suppressions
 };

@@ -20,6 +20,7 @@ struct BootInputs {
     std::optional<u64> kernel_image_size; // image_size (arm64 / riscv Image header)
     std::optional<u64> dtb_address;
     std::optional<Range> initrd;          // replaces /chosen linux,initrd-start/-end
+    std::optional<u64> cpus;              // possible CPUs, replacing the count of /cpus nodes
 };
 
 // image_size from an arm64 or riscv Image header (--kernel-image). Throws dtmem::Error

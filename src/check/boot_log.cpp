@@ -131,7 +131,11 @@ std::optional<std::string> kernel_series(std::string_view release) {
     std::size_t second = release.find_first_not_of("0123456789", first + 1);
     std::string series(release.substr(0, second));
     if (series.size() <= first + 1) return std::nullopt;
-    return release.ends_with("-lpae") ? series + "-lpae" : series;
+    // The variant profiles: "6.1.0-57-armmp-lpae", "6.12.118+deb13-arm64-16k".
+    for (std::string_view variant : {"-lpae", "-16k"}) {
+        if (release.ends_with(variant)) return series + std::string(variant);
+    }
+    return series;
 }
 
 LogComparison compare_boot_log(const Analysis& analysis, const BootLog& log, const BootInputs& given) {

@@ -37,6 +37,7 @@ struct InputOptions {
     std::string firmware;
     std::vector<std::string> reserve;
     std::string kernel_image;
+    std::optional<u64> cpus;
     std::string color = "auto";
 };
 

@@ -35,6 +35,10 @@ void add_input_options(CLI::App* app, InputOptions& in) {
     app->add_option("--load", in.load,
                     "Where the bootloader put things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE (any of them)");
     app->add_option("--kernel-image", in.kernel_image, "The kernel Image (arm64, riscv), for its image_size");
+    app->add_option("--cpus", in.cpus,
+                    "Possible CPUs (nr_cpu_ids), replacing the count of the tree's /cpus nodes: the per-CPU "
+                    "first chunk and the swiotlb areas grow with it")
+        ->check(CLI::Range(u64{1}, u64{1} << 16));
     app->add_option("--firmware", in.firmware,
                     "Firmware that edits the tree: none, opensbi, opensbi@ADDR (riscv64 default: opensbi)");
     app->add_option("--reserve", in.reserve,
@@ -52,6 +56,7 @@ std::variant<Request, std::string> make_request(const InputOptions& in, const st
     request.load.overlays = in.overlays;
     request.profile = in.profile;
     request.boot.bootargs = in.bootargs;
+    request.boot.cpus = in.cpus;
     for (const std::string& bank : in.memory) {
         auto range = parse_memory_bank(bank);
         if (!range) {
@@ -148,6 +153,7 @@ std::variant<Settings, std::string> settings_for(const InputOptions& given, cons
     if (!in.bootargs) in.bootargs = config.bootargs;
     if (in.load.empty()) in.load = config.load.value_or("");
     if (in.firmware.empty()) in.firmware = config.firmware.value_or("");
+    if (!in.cpus && config.cpus) in.cpus = *config.cpus;
     if (auto error = read_rule_levels(levels, s.lint)) return "dtmem: error: " + *error;
     if (levels.fail_on) s.fail_on = *parse_severity(*levels.fail_on);
     auto usable = make_request(in, "-");  // the options alone; each file is read later

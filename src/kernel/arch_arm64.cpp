@@ -62,10 +62,14 @@ void BootSimulation::boot_arm64() {
 void BootSimulation::remove_unaddressable_arm64(u64 kernel_end) {
     u64 pa_limit = u64{1} << profile_.number("CONFIG_ARM64_PA_BITS").value_or(48);
     memblock_.remove(pa_limit, ~u64{0} - pa_limit);
-    // 52-bit VA kernels run with 48 bits on CPUs without LPA2/LVA (vabits_actual).
-    u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), 48) - 1);
+    // 52-bit VA kernels run with VA_BITS_MIN on CPUs without LPA2/LVA (vabits_actual):
+    // 48 bits, 47 with 16 KiB pages (arch/arm64/include/asm/memory.h).
     int page_shift = std::countr_zero(profile_.page_size);
-    u64 memstart_align = u64{1} << (page_shift == 12 ? 30 : page_shift == 14 ? 25 : 29);  // ARM64_MEMSTART_SHIFT
+    u64 va_min = page_shift == 14 ? 47 : 48;
+    u64 linear_size = u64{1} << (std::min<u64>(profile_.number("CONFIG_ARM64_VA_BITS").value_or(48), va_min) - 1);
+    // arch/arm64/include/asm/kernel-pgtable.h ARM64_MEMSTART_SHIFT: PUD_SHIFT = 30 (4K),
+    // CONT_PMD_SHIFT = 25 + 5 (16K), PMD_SHIFT = 29 (64K); all at least SECTION_SIZE_BITS.
+    u64 memstart_align = u64{1} << (page_shift == 16 ? 29 : 30);
     u64 memstart = align_down(memblock_.start_of_dram(), memstart_align);
     u64 linear_end = std::max(memstart + linear_size, kernel_end);
     memblock_.remove(linear_end, ~u64{0} - linear_end);
@@ -91,10 +95,12 @@ void BootSimulation::mem_limit_remove_map(u64 limit) {
 // Returns false when the boot stops here (the kernel panics).
 bool BootSimulation::arm64_early_allocations() {
     u64 page = profile_.page_size;
-    // paging_init(): one page-table page per 2 MiB block (B) and per 1 GiB (G) of mapped
-    // memory, one per further 512 GiB, plus the build's constant; one page at a time.
-    u64 blocks = units_touched(2 * kMiB, false), gigs = units_touched(kGiB, false);
-    long pages = static_cast<long>(blocks + gigs + units_touched(512 * kGiB, false)) - 1 +
+    // paging_init(): the linear map is built page by page (rodata=full), so one page-table
+    // page per PMD_SIZE block (B: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB) and per PUD_SIZE
+    // (G: 1 GiB / 64 GiB) of mapped memory, one per further PGDIR-level span, plus the
+    // build's constant; one page at a time.
+    u64 blocks = units_touched(level_size(1), false), gigs = units_touched(level_size(2), false);
+    long pages = static_cast<long>(blocks + gigs + units_touched(level_size(3), false)) - 1 +
                  static_cast<long>(profile_.build_number("page_table_constant"));
     u64 wanted = static_cast<u64>(std::max(pages, 0L));
     if (memblock_.memory().empty() || memblock_.alloc_run(wanted, page, page, memblock_.current_limit()) < wanted) {

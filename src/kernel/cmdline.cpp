@@ -126,6 +126,10 @@ CommandLine parse_command_line(std::string_view bootargs) {
             line.vmalloc = memparse(value).first;
         } else if (key == "swiotlb") {
             line.swiotlb.push_back(parse_swiotlb(value));
+        } else if (key == "nr_cpus") {
+            // kernel/smp.c nr_cpu_setup(): get_option(), only a positive number counts
+            auto [count, used] = simple_strtoull(value);
+            if (used && count > 0) line.nr_cpus = count;
         } else if (key == "movable_node") {
             line.movable_node = true;
         } else if (key == "kernelcore" && equals != std::string_view::npos) {

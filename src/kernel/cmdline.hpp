@@ -44,6 +44,7 @@ struct CommandLine {
     std::optional<CmaParameter> cma;      // cma=
     std::optional<u64> vmalloc;           // vmalloc= (32-bit ARM)
     std::vector<SwiotlbParameter> swiotlb;  // every swiotlb=, in order (each one sets the kernel's state)
+    std::optional<u64> nr_cpus;           // nr_cpus= (lowers nr_cpu_ids)
     bool movable_node = false;
     CoreParameter kernelcore, movablecore;
     bool kernelcore_mirror = false;  // kernelcore=mirror (cmdline_parse_kernelcore())

@@ -59,10 +59,18 @@ void BootSimulation::start_kernel_allocations() {
     u64 cmdline = inputs_.bootargs.value_or(std::string(map_.chosen.bootargs.value_or(""))).size() + 1;
     memblock_.alloc(cmdline, 64);  // saved_command_line
     memblock_.alloc(cmdline, 64);  // static_command_line
-    // pcpu_embed_first_chunk(): two temporary pages, the units, the chunk's metadata.
+    // mm/percpu.c pcpu_embed_first_chunk(): two temporary pages (pcpu_build_alloc_info()'s
+    // alloc info, the group areas), then one unit per possible CPU in one allocation for the
+    // one group (pcpu_fc_alloc(nr_units * unit_size); a unit is the page-aligned static +
+    // reserved + dynamic size, so nothing of it is given back). pcpu_setup_first_chunk():
+    // group_offsets and group_sizes (a long per group), unit_map (an int per nr_cpu_ids),
+    // unit_off (a long per nr_cpu_ids), then the slot lists and pcpu_alloc_first_chunk()'s
+    // chunk maps, which do not depend on the CPUs (the profile's list).
+    u64 cpus = possible_cpus(), word = pointer_bytes();
     auto info = memblock_.alloc(page, page);
     auto areas = memblock_.alloc(page, 64);
-    memblock_.alloc(build("pcpu_unit_bytes") * possible_cpus(), page);
+    memblock_.alloc(build("pcpu_unit_bytes") * cpus, page);
+    for (u64 size : {word, word, 4 * cpus, word * cpus}) memblock_.alloc(size, 64);
     for (std::int64_t size : profile_.build_lists.at("pcpu_small_allocations")) memblock_.alloc(static_cast<u64>(size), 64);
     if (info) memblock_.free(*info, page);
     if (areas) memblock_.free(*areas, page);
@@ -272,18 +280,35 @@ void BootSimulation::numa_and_sparse() {
     memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
     u64 section = build("section_size_bytes");
     u64 sections = units_touched(section, true);  // present sections, no-map memory included
-    memblock_.alloc_run(units_touched(16 * kGiB, true), build("sparse_index_bytes"), 64, memblock_.current_limit());
+    // sparse_index_alloc(): one root per SECTIONS_PER_ROOT sections holding memory, a root
+    // being a page of struct mem_section (32 bytes with PAGE_EXTENSION): 16 GiB of address
+    // space with 4 KiB pages, 64 GiB with 16 KiB.
+    u64 root_span = build("sparse_index_bytes") / 32 * section;
+    memblock_.alloc_run(units_touched(root_span, true), build("sparse_index_bytes"), 64, memblock_.current_limit());
     // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
     u64 usemaps = build("usemap_bytes_per_section") * sections;
     u64 goal = node_data ? align_down(*node_data, section) : 0;
     if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
-    // sparse_buffer_init(): one block for every section's struct pages.
+    // sparse_buffer_init(): one block of section_map_size() (a section's struct pages
+    // rounded up to PMD_SIZE) for every section.
     u64 memmap = build("memmap_bytes_per_section");
     u64 ram_base = align_down(memblock_.start_of_dram(), 2 * kMiB);
-    memblock_.alloc(memmap * sections, memmap, ram_base);
-    // vmemmap_populate(): its page-table pages, one more PMD page per further 64 GiB.
+    auto buffer = memblock_.alloc(memmap * sections, memmap, ram_base);
+    // vmemmap_populate(): 4 KiB pages map the memory map with PMD blocks
+    // (vmemmap_populate_hugepages()), which use the whole buffer; other page sizes page by
+    // page (arch/arm64/mm/mmu.c, vmemmap_populate_basepages()), which take only the struct
+    // pages, and sparse_buffer_fini() frees the rest (16 KiB pages: 512 KiB of each 32 MiB).
+    bool basepages = profile_.page_size != 4096;
+    if (basepages && buffer) {
+        u64 used = sections * (section / page * build("sizeof_struct_page"));
+        memblock_.free(*buffer + used, memmap * sections - used);
+    }
+    // Its page-table pages: one more lowest-level table (PMD table for blocks, PTE table for
+    // pages) per further stretch of RAM whose struct pages that table maps (64 GiB with
+    // 4 KiB pages, 8 GiB with 16 KiB).
+    u64 per_table = (basepages ? level_size(1) : level_size(2)) / build("sizeof_struct_page") * page;
     u64 span = memblock_.end_of_dram() - memblock_.start_of_dram();
-    u64 tables = build("vmemmap_early_pages") + (span ? (span - 1) / (64 * kGiB) : 0);
+    u64 tables = build("vmemmap_early_pages") + (span ? (span - 1) / per_table : 0);
     memblock_.alloc_run(tables, page, page, memblock_.current_limit());  // all memory lies above ram_base
 }
 

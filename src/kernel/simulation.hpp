@@ -87,6 +87,8 @@ private:
         used.kernel_address = kernel_;
         used.dtb_address = dtb_;
         if (profile_.arch != Arch::Arm) used.kernel_image_size = image_size_;
+        used.cpus = possible_cpus();
+        if (!inputs_.cpus && tree_.find_path("/cpus") == kNoNode) assume("1 CPU (the tree has no /cpus); give --cpus N");
     }
     u64 kernel_image_size() {
         if (inputs_.kernel_image_size) return *inputs_.kernel_image_size;
@@ -234,6 +236,11 @@ private:
     void start_kernel_allocations();
     u64 hash_table_bytes(u64 scale) const;
     u64 units_touched(u64 unit, bool with_nomap) const;
+    // What one entry of a page-table page at `level` maps (0: PAGE_SIZE, 1: PMD_SIZE,
+    // 2: PUD_SIZE, 3: P4D/PGDIR_SIZE): a table holds PAGE_SIZE / 8 entries (PTRS_PER_PTE).
+    u64 level_size(int level) const {
+        return profile_.page_size << (level * (std::countr_zero(profile_.page_size) - 3));
+    }
     bool has_hotplug_memory() const;
     void numa_and_sparse();
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);

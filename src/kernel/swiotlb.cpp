@@ -5,15 +5,39 @@
 
 namespace dtmem::detail {
 
-// num_possible_cpus(): the CPU nodes of the tree.
+// nr_cpu_ids = num_possible_cpus() (the possible CPUs are numbered from 0 without gaps):
+// --cpus, else the CPU nodes the arch's set-up makes possible. All walk them with
+// for_each_of_cpu_node() (drivers/of/base.c of_get_next_cpu_node(): name or device_type
+// "cpu", not status "fail"); the boot CPU is always possible.
+//  - arm64 arch/arm64/kernel/smp.c smp_init_cpus(): of_parse_and_init_cpus() takes every
+//    node, then smp_cpu_setup() -> init_cpu_ops() drops a secondary without an
+//    enable-method (the boot CPU is taken to be the first node);
+//  - riscv arch/riscv/kernel/smpboot.c of_parse_and_init_cpus(): available "riscv" harts
+//    (riscv_early_of_processor_hartid() refuses the others);
+//  - arm arch/arm/kernel/devtree.c arm_dt_init_cpu_maps(): every node.
+// Each walk stops at CONFIG_NR_CPUS; kernel/smp.c nr_cpu_setup() (nr_cpus=) lowers
+// nr_cpu_ids before any of them runs.
 u64 BootSimulation::possible_cpus() const {
-    u64 count = 0;
+    u64 count = inputs_.cpus.value_or(0);
     NodeId cpus = tree_.find_path("/cpus");
-    for (NodeId c = cpus == kNoNode ? kNoNode : tree_.first_child(cpus); c != kNoNode; c = tree_.next_sibling(c)) {
+    for (NodeId c = cpus == kNoNode || count ? kNoNode : tree_.first_child(cpus); c != kNoNode; c = tree_.next_sibling(c)) {
         const Property* type = tree_.find_property(c, "device_type");
-        count += type && type->as_string() == "cpu" && tree_.is_available(c);
+        const Property* status = tree_.find_property(c, "status");  // __of_device_is_fail()
+        const Property* compatible = tree_.find_property(c, "compatible");
+        auto riscv = [&] {
+            std::vector<std::string_view> names = compatible ? compatible->as_strings() : std::vector<std::string_view>{};
+            return std::find(names.begin(), names.end(), "riscv") != names.end();
+        };
+        std::string_view name = tree_.name(c).substr(0, tree_.name(c).find('@'));
+        if (!(name == "cpu" || (type && type->as_string() == "cpu"))) continue;
+        std::string_view state = status ? status->as_string().value_or("") : "";
+        if (state == "fail" || state.starts_with("fail-")) continue;
+        if (profile_.arch == Arch::Riscv64 && (!tree_.is_available(c) || !riscv())) continue;
+        if (profile_.arch == Arch::Arm64 && count && !tree_.find_property(c, "enable-method")) continue;
+        ++count;
     }
-    return std::max<u64>(count, 1);
+    count = std::min(std::max<u64>(count, 1), profile_.number("CONFIG_NR_CPUS").value_or(count));
+    return cmdline_.nr_cpus ? std::min(count, *cmdline_.nr_cpus) : count;
 }
 
 // parse_early_param(): setup_io_tlb_npages() for each swiotlb=, in order; a given area count

@@ -133,6 +133,12 @@ expect kernel-config 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/k
   --kernel-config "$work/config" --format kernel-log
 check kernel-config-cma-size -- grep -qx 'cma: Reserved 32 MiB at 0x000000007e000000 on node -1' "$work/out"
 check kernel-config-no-dma32 -- sh -c "! grep -q 'DMA32' '$work/out'"
+# The 16 KiB-page variant by version and arch: cma=40M grows to whole 32 MiB pageblocks, as
+# the recorded boot shows.
+cma40=$top/tests/kernel-cases/arm64-cmdline-cma-40m
+expect kernel-16k 0 "" -- "$dtmem" map "$cma40/board.dts" -I "$top/tests/kernel-cases/include" \
+  --kernel 6.12-16k --arch arm64 --format kernel-log
+check kernel-16k-cma -- grep -qxF "$(grep '^cma: Reserved' "$cma40/arm64-16k-6.12.log")" "$work/out"
 # A user's own profile file: the shipped arm64-6.12 profile, read from disk, predicts the same lines.
 expect profile-file 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/kernel-cases/include" \
   --profile-file "$top/rules/profiles/arm64-6.12.yaml" --format kernel-log
@@ -164,6 +170,18 @@ expect exact-when-given 0 "" -- "$dtmem" map "$rv/board.dts" -I "$top/tests/kern
 check exact-no-rests-on -- sh -c "! grep -q 'load address (default)' '$work/out'"
 expect initrd 0 "" -- "$dtmem" map "$work/board.dtb" --load initrd=0x60000000:16M --format kernel-log
 expect bad-image 2 "not an arm64 or riscv Image" -- "$dtmem" map "$work/board.dtb" --kernel-image "$work/board.dtb"
+# --cpus replaces the count of the tree's CPU nodes: the 4-CPU board predicts its recorded
+# buffer (tests/kernel-cases/arm64-smp4-memblock-debug-1g), and with --cpus 1 the one the
+# same board had with one CPU (arm64-memblock-debug-1g).
+smp4=$top/tests/kernel-cases/arm64-smp4-memblock-debug-1g
+expect cpus-tree 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12 \
+  --load kernel=0x40200000,dtb=0x48000000 --format kernel-log
+check cpus-tree-buffer -- grep -q 'software IO TLB: mapped \[mem 0x000000007aa80000-0x000000007ab80000\] (1MB)' "$work/out"
+expect cpus-one 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12 \
+  --load kernel=0x40200000,dtb=0x48000000 --format kernel-log --cpus 1
+check cpus-one-buffer -- grep -q 'software IO TLB: mapped \[mem 0x000000007ab00000-0x000000007ac00000\] (1MB)' "$work/out"
+check cpus-one-areas -- grep -q 'software IO TLB: area num 1\.' "$work/out"
+expect bad-cpus 2 "--cpus" -- "$dtmem" map "$work/board.dtb" --cpus 0
 
 printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@40000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0x40000000 0 0x80000000>;\n\t};\n\tpmem@100000000 {\n\t\tcompatible = "pmem-region";\n\t\treg = <1 0 0 0x40000000>;\n\t};\n};\n' >"$work/pmem.dts"
 expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
@@ -250,6 +268,11 @@ expect config-unknown-key 2 "bad.yaml:1: kernal: unknown setting" -- "$dtmem" li
 printf 'kernel: arm64-6.1\nrules:\n  reg-size-zero: off\n' >"$work/repo/.dtmem.yaml"
 expect dump-config 0 "" -- "$dtmem" lint --dump-config --severity reserved-overlap=error "$work/repo/boards/a/board.dts"
 check dump-config-merged -- sh -c "grep -q '^kernel: arm64-6.1' '$work/out' && grep -q '^  reg-size-zero: off' '$work/out' && grep -q '^  reserved-overlap: error' '$work/out'"
+printf 'cpus: 4\n' >"$work/cpus.yaml"
+expect dump-config-cpus 0 "" -- "$dtmem" lint --dump-config --config "$work/cpus.yaml" "$work/repo/boards/a/board.dts"
+check dump-config-cpus-shown -- grep -q '^cpus: 4$' "$work/out"
+printf 'cpus: 0\n' >"$work/bad.yaml"
+expect config-bad-cpus 2 "bad.yaml:1: cpus must be a number of CPUs" -- "$dtmem" lint --config "$work/bad.yaml" "$work/repo/boards/a/board.dts"
 # Rule options: lowmem-pressure's fires case keeps 19% of lowmem (tests/lint/lowmem-pressure).
 printf 'rules:\n  lowmem-pressure: {min-free-percent: 10}\n' >"$work/tuned.yaml"
 expect config-rule-option 0 "0 warnings" -- "$dtmem" lint --config "$work/tuned.yaml" "$cases/lowmem-pressure/fires.dts"

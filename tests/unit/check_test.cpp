@@ -47,6 +47,7 @@ TEST_CASE("check: reading a boot log") {
     CHECK(kernel_series("6.12.118+deb13-arm64") == "6.12");
     CHECK(kernel_series("6.1.0-56-arm64") == "6.1");
     CHECK(kernel_series("6.1.0-57-armmp-lpae") == "6.1-lpae");
+    CHECK(kernel_series("6.12.118+deb13-arm64-16k") == "6.12-16k");
     CHECK_FALSE(kernel_series("garbage"));
 }
 

@@ -70,7 +70,8 @@ TEST_CASE("hostile: memory nothing of which reaches memblock") {
 TEST_CASE("hostile: a bank of almost 2^63 bytes is cut to what arm64 can map") {
     // arm64_memblock_init(): memblock_remove() above 1 << PHYS_MASK_SHIFT, then above
     // memstart_addr + linear region (2^47 bytes with 48-bit VA; 6.12's 52-bit VA build runs
-    // with 48 bits without LPA2).
+    // with 48 bits without LPA2, its 16 KiB-page build with VA_BITS_MIN 47,
+    // arch/arm64/include/asm/memory.h).
     std::string dts = std::string("/dts-v1/; / { #address-cells = <2>; #size-cells = <2>; ") + kArm64Cpu +
                       " memory@0 { device_type = \"memory\"; reg = <0 0x1000 0x7fffffff 0xfffff000>; }; };";
     for (const char* kernel : {"arm64-6.1", "arm64-6.12"}) {
@@ -78,6 +79,9 @@ TEST_CASE("hostile: a bank of almost 2^63 bytes is cut to what arm64 can map") {
         REQUIRE(!b.prediction.memory_ranges.empty());
         CHECK(b.prediction.memory_ranges.back().last() == 0x7fffffffffffULL);
     }
+    Booted sixteen = boot(dts, "arm64-6.12-16k");
+    REQUIRE(!sixteen.prediction.memory_ranges.empty());
+    CHECK(sixteen.prediction.memory_ranges.back().last() == 0x3fffffffffffULL);
 }
 
 TEST_CASE("hostile: riscv64 with 2^48 bytes of RAM starting 2 MiB into a GiB") {

@@ -37,7 +37,7 @@ namespace {
 const std::map<std::string, std::string> kProfiles = {
     {"arm64-6.1", "arm64-6.1"},   {"arm64-6.12", "arm64-6.12"},        {"armmp-6.1", "arm-6.1"},
     {"armmp-lpae-6.1", "arm-6.1-lpae"}, {"armmp-6.12", "arm-6.12"}, {"armmp-lpae-6.12", "arm-6.12-lpae"},
-    {"riscv64-6.12", "riscv64-6.12"}};
+    {"arm64-16k-6.12", "arm64-6.12-16k"}, {"riscv64-6.12", "riscv64-6.12"}};
 
 std::vector<std::string> read_lines(const fs::path& file) {
     std::vector<std::string> lines;

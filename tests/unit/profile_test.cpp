@@ -97,3 +97,23 @@ TEST_CASE("per-build numbers: measured for the same build, estimated from the ne
     CHECK(derived.build.count("image_size"));
     CHECK(derived.estimated.count("sizeof_device_node"));  // given, but not measured on 6.6
 }
+
+// profile_from_config(): a .config takes the per-build numbers of the shipped build it is a
+// twin of, variant included: the 16 KiB-page arm64 build has its own (NODE_DATA is larger
+// with MAX_PAGE_ORDER 11, tests/kernel-cases/arm64-memblock-debug-1g arm64-16k-6.12.log).
+TEST_CASE("kernel .config: the 16K-page build finds the 16k profile's build numbers") {
+    fs::path file = fs::temp_directory_path() / "dtmem-profile-test-16k.config";
+    for (bool sixteen : {false, true}) {
+        CAPTURE(sixteen);
+        std::ofstream(file) << "# Linux/arm64 6.12.57 Kernel Configuration\nCONFIG_CMA=y\nCONFIG_DMA_CMA=y\n"
+                            << "CONFIG_HUGETLB_PAGE=y\nCONFIG_ARCH_FORCE_MAX_ORDER=" << (sixteen ? "11" : "10") << "\n"
+                            << (sixteen ? "CONFIG_ARM64_16K_PAGES=y\n" : "CONFIG_ARM64_4K_PAGES=y\n");
+        KernelProfile profile = profile_from_config(file.string());
+        CHECK(profile.build.at("sizeof_pg_data_t") == (sixteen ? 0x3880 : 0x3740));
+        CHECK(profile.page_size == (sixteen ? 16384u : 4096u));
+        // include/linux/pageblock-flags.h: pageblock_order = min(HUGETLB_PAGE_ORDER, MAX_PAGE_ORDER),
+        // PMD_SHIFT - PAGE_SHIFT being 9 (4K) and 11 (16K).
+        CHECK(profile.pageblock_bytes == (sixteen ? 32u << 20 : 2u << 20));
+    }
+    fs::remove(file);
+}

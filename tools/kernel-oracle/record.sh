@@ -15,6 +15,8 @@
 #
 # KERNEL_ID = <flavour>-<series>:
 #   arm64-6.1  arm64-6.12            (Debian flavour "arm64", qemu-system-aarch64)
+#   arm64-16k-6.12                   (Debian flavour "arm64-16k", 16 KiB pages; always
+#                                     -cpu max: cortex-a57 has no 16K granule)
 #   armmp-6.1  armmp-lpae-6.1        (Debian armhf flavours, qemu-system-arm)
 #   armmp-6.12 armmp-lpae-6.12       (same, trixie)
 #   riscv64-6.12                     (Debian riscv64, qemu-system-riscv64 + OpenSBI)
@@ -87,6 +89,10 @@ image_addr=$(yget image_addr "$def_image")
 dtb_addr=$(yget dtb_addr "$def_dtb")
 stub_addr=$(yget stub_addr "$def_stub")
 extra_qemu=$(yget qemu_extra "")
+# CPUs QEMU starts (-smp); the tree must list as many /cpus nodes (secondaries with an
+# enable-method: "psci" on ARM; riscv harts are started through OpenSBI's HSM).
+smp=$(yget cpus 1)
+case $smp in ''|*[!0-9]*|0) die "$yaml: cpus must be a positive number (got '$smp')" ;; esac
 # riscv64 only: M-mode firmware (default: Debian package opensbi, generic fw_dynamic)
 firmware=$(yget firmware /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin)
 firmware_addr=$(yget firmware_addr 0x80000000)
@@ -121,6 +127,15 @@ dtc -q -I dts -O dtb -i "$case_dir" -i "$cases_root/include" -o "$work/board.dtb
 dt_cmdline=$(fdtget -t s "$work/board.dtb" /chosen bootargs 2>/dev/null || true)
 if [ "$dt_cmdline" != "$cmdline" ]; then
 	die "$case_name: case.yaml cmdline '$cmdline' differs from /chosen/bootargs '$dt_cmdline'"
+fi
+
+# Every CPU QEMU starts must be a CPU node of the tree the kernel gets.
+dt_cpus=0
+for n in $(fdtget -l "$work/board.dtb" /cpus 2>/dev/null); do
+	[ "$(fdtget -t s "$work/board.dtb" "/cpus/$n" device_type 2>/dev/null)" = cpu ] && dt_cpus=$((dt_cpus + 1))
+done
+if [ "$dt_cpus" -ne "$smp" ]; then
+	die "$case_name: case.yaml cpus $smp but the tree has $dt_cpus /cpus nodes of device_type \"cpu\""
 fi
 
 # --- initramfs (--snapshot) -------------------------------------------------
@@ -211,7 +226,7 @@ kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
 	5.10) suite=bullseye ;; 6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
 	esac
 	case $flavour in
-	arm64|armmp|armmp-lpae|riscv64) ;;
+	arm64|arm64-16k|armmp|armmp-lpae|riscv64) ;;
 	*) die "unknown flavour in $id" ;;
 	esac
 	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
@@ -297,6 +312,10 @@ for id in "$@"; do
 	*) die "$case_name: kernel id $id not supported by this recorder" ;;
 	esac
 	kdir=$(kernel_dir "$id")
+	# The case's cpu is for the 4 KiB kernels; the 16K flavour needs a CPU with the
+	# 16 KiB translation granule (ID_AA64MMFR0_EL1.TGran16), which cortex-a57 lacks.
+	kcpu=$cpu
+	case $id in arm64-16k-*) kcpu=max ;; esac
 	# riscv64 ships boot/vmlinux-* (an uncompressed Image), the others vmlinuz-*
 	img=$(ls "$kdir"/boot/vmlinuz-* "$kdir"/boot/vmlinux-* 2>/dev/null | head -n1 || true)
 	[ -n "$img" ] && [ -f "$img" ] || die "no boot/vmlinuz-* or vmlinux-* in $kdir"
@@ -335,7 +354,7 @@ for id in "$@"; do
 			-device "loader,addr=$stub_addr,cpu-num=0")
 		[ -z "$snapshot" ] || boot_args+=(-device "loader,file=$work/initrd.cpio.gz,addr=$initrd_addr,force-raw=on")
 	fi
-	"$qemu" -M "$machine" -cpu "$cpu" -m "$ram" -smp 1 \
+	"$qemu" -M "$machine" -cpu "$kcpu" -m "$ram" -smp "$smp" \
 		-display none -monitor none -serial "file:$raw" -no-reboot \
 		"${boot_args[@]}" \
 		$extra_qemu </dev/null >"$work/$id.qemu.out" 2>&1 &
@@ -404,7 +423,7 @@ for id in "$@"; do
 		if [ -f "$kdir/SOURCE" ] && grep -q '^note:' "$kdir/SOURCE"; then
 			echo "# package-note: $(sed -n 's/^note: *//p' "$kdir/SOURCE")"
 		fi
-		echo "# qemu: $qemu $qemu_version -M $machine -cpu $cpu -m $ram -smp 1${extra_qemu:+ $extra_qemu}"
+		echo "# qemu: $qemu $qemu_version -M $machine -cpu $kcpu -m $ram -smp $smp${extra_qemu:+ $extra_qemu}"
 		if [ "$arch" = riscv64 ]; then
 			echo "# firmware: $fw_desc at $firmware_addr (-bios)"
 			echo "# load: image $image_addr (-kernel), dtb $dtb_addr (-dtb, placed by QEMU); OpenSBI passed image $sbi_next, dtb $sbi_arg1"
