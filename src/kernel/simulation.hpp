@@ -189,6 +189,17 @@ private:
     // ---- CMA (kernel/dma/contiguous.c, mm/cma.c) ------------------------------------
 
     void default_cma(u64 arch_limit, u64 highmem_start);
+    int cma_declare(CmaArea area, u64 limit, u64 alignment, bool fixed, u64 highmem_start, int nid);
+
+    // ---- hugetlb_cma= (src/kernel/hugetlb_cma.cpp) --------------------------------------
+
+    u64 hugetlb_cma_size_ = 0;  // hugetlb_cma_size as the parser and the reservation leave it
+    bool hugetlb_cma_parsed_ = false, hugetlb_cma_known_ = false;
+    bool hugetlb_cma_reserve_called_ = false;  // cma_reserve_called
+    std::vector<u64> hugetlb_cma_in_node_;  // hugetlb_cma_size_in_node[MAX_NUMNODES]
+    bool hugetlb_cma_parse();
+    void hugetlb_cma_reserve(u64 gigantic, u64 huge);
+    void hugetlb_cma_check();
     void activate_cma_areas();
 
     // ---- swiotlb (kernel/dma/swiotlb.c) -----------------------------------------------
@@ -232,7 +243,8 @@ private:
     u64 hash_table_bytes(u64 scale) const;
     u64 units_touched(u64 unit, bool with_nomap) const;
     bool has_hotplug_memory() const;
-    void numa_and_sparse();
+    std::optional<u64> numa_init();
+    void sparse_init(std::optional<u64> node_data);
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);
     std::optional<u64> zone_movable_pfn();
     void log_zone_block();
