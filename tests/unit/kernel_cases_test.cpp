@@ -249,6 +249,7 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
         {"cma-activation-fails", {"could not be activated"}},
         {"swiotlb-alloc-fails", {"swiotlb_memblock_alloc: Failed to allocate"}},
         {"crashkernel-fails", {"cannot allocate crashkernel", "crashkernel reservation failed"}},
+        {"hugetlb-cma-ignored", {"hugetlb_cma: cma area", "hugetlb_cma: invalid node", "hugetlb_cma: the option isn't"}},
         {"cmdline-adjusted", {"limiting to", "Memory limited to", "using cmdline CMA params instead"}},
         {"memory-ignored", {"Ignoring memory", "Ignoring RAM", "Truncating memory", "HIGHMEM enabled kernel"}},
     };
