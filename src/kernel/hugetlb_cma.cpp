@@ -52,6 +52,19 @@ bool BootSimulation::hugetlb_cma_parse() {
     return true;
 }
 
+// parse_early_param() → do_early_param() passes NULL for a parameter without '=', and
+// cmdline_parse_hugetlb_cma() reads *p without a check. Recorded: arm64 6.1 and 6.12 hang
+// before their first console line (earlycon included), armmp-lpae 6.1 and 6.12 after the
+// banner and "Machine model:"; none reaches "Kernel command line:".
+bool BootSimulation::hugetlb_cma_hangs() {
+    if (!cmdline_.hugetlb_cma_bare || !profile_.has("CONFIG_HUGETLB_PAGE") || !profile_.cma) return false;
+    prediction_.hangs =
+        "\"hugetlb_cma\" without a value: cmdline_parse_hugetlb_cma() (mm/hugetlb.c) dereferences the NULL "
+        "pointer early_param() gives it, and the kernel hangs in setup_arch(), before it prints its command line "
+        "(arm64 prints nothing at all)";
+    return true;
+}
+
 // hugetlb_cma_reserve(order): `gigantic` is PAGE_SIZE << order, `huge` PAGE_SIZE <<
 // HUGETLB_PAGE_ORDER. Only node 0 is online (the faked node). Each size is rounded up to
 // gigantic pages; the area is aligned to a gigantic page or, before 6.12, to a huge page.

@@ -52,6 +52,7 @@ public:
         if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
         note_device_memory();
         resolve_inputs();
+        if (hugetlb_cma_hangs()) return std::move(prediction_);
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
             case Arch::Arm: boot_arm(); break;
@@ -198,6 +199,7 @@ private:
     bool hugetlb_cma_reserve_called_ = false;  // cma_reserve_called
     std::vector<u64> hugetlb_cma_in_node_;  // hugetlb_cma_size_in_node[MAX_NUMNODES]
     bool hugetlb_cma_parse();
+    bool hugetlb_cma_hangs();
     void hugetlb_cma_reserve(u64 gigantic, u64 huge);
     void hugetlb_cma_check();
     void activate_cma_areas();

@@ -187,6 +187,13 @@ void crashkernel_fails(const Analysis& analysis, Findings& out) {
                [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); });
 }
 
+// The kernel hangs before its first console line (Prediction::hangs).
+void boot_hangs(const Analysis& analysis, Findings& out) {
+    if (!analysis.prediction || analysis.prediction->hangs.empty()) return;
+    Finding& finding = out.add(kNoNode, fmt::format("{}: {}", analysis.prediction->profile.id, analysis.prediction->hangs));
+    locate_in_chosen(analysis, finding);
+}
+
 // mm/hugetlb.c hugetlb_cma_reserve() drops sizes below a gigantic page and nodes that are not
 // online; hugetlb_cma_check(): the architecture never reserves the area.
 void hugetlb_cma_ignored(const Analysis& analysis, Findings& out) {
@@ -285,6 +292,7 @@ void dtb_overwritten(const Analysis& analysis, Findings& out) {
 }
 
 constexpr Rule kRules[] = {
+    {"boot-hangs", boot_hangs},
     {"boot-panic", boot_panic},
     {"cma-activation-fails", cma_activation_fails},
     {"cma-reserve-fails", cma_reserve_fails},
