@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // hugetlb_cma=: CMA areas for gigantic huge pages. mm/hugetlb.c (6.1, 6.12; mm/hugetlb_cma.c
 // from 6.15): cmdline_parse_hugetlb_cma() (early_param), hugetlb_cma_reserve() (called by the
-// architecture: arm64 only among those modelled, arch/arm64/mm/hugetlbpage.c
-// arm64_hugetlb_cma_reserve() from bootmem_init(), after arch_numa_init() and before
-// sparse_init(), the default CMA area and crashkernel=) and hugetlb_cma_check() (hugetlb_init(),
-// a subsys_initcall: the warning of a kernel that parses the argument but never reserves).
+// architecture: arm64 in arch/arm64/mm/hugetlbpage.c arm64_hugetlb_cma_reserve() from
+// bootmem_init(), after arch_numa_init() and before sparse_init(), the default CMA area and
+// crashkernel=; riscv64 in arch/riscv/mm/init.c setup_bootmem() after the default CMA area, a
+// stub in Debian's builds without CMA, so unrecorded; 32-bit ARM never) and hugetlb_cma_check()
+// (hugetlb_init(), a subsys_initcall: the warning of a kernel that parses it but never reserves).
 #include "kernel/simulation.hpp"
 
 namespace dtmem::detail {
