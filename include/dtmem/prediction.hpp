@@ -80,6 +80,7 @@ struct Prediction {
     std::optional<u64> lowmem_free;
     std::optional<u64> movable_start;  // ZONE_MOVABLE start (kernelcore=, movablecore=, movable_node)
     std::vector<std::string> notes;  // what the kernel does that the user may not expect
+    std::string hangs;  // why the kernel hangs in early setup, nothing predicted after (empty: it does not)
     std::vector<std::string> log;    // what this kernel prints, in its order and wording
     std::vector<std::string> unmodelled;  // things that happen but dtmem does not predict
     // Beginnings of log lines this kernel prints that the prediction leaves out (see

@@ -220,6 +220,7 @@ void BootSimulation::boot_arm() {
     u64 free = 0;
     for (auto [start, end] : memblock_.free_ranges(0, lowmem_end)) free += end - start;
     prediction_.lowmem_free = free;
+    hugetlb_cma_check();  // hugetlb_init(): 32-bit ARM never calls hugetlb_cma_reserve()
 }
 
 // paging_init(): dma_contiguous_remap() maps each CMA area that lies in lowmem with

@@ -117,7 +117,13 @@ bool BootSimulation::arm64_early_allocations() {
     }
     memblock_.alloc(unflattened_size(), pointer_bytes());
 
-    numa_and_sparse();
+    std::optional<u64> node_data = numa_init();
+    // bootmem_init() → arm64_hugetlb_cma_reserve() (arch/arm64/mm/hugetlbpage.c): order
+    // PUD_SHIFT - PAGE_SHIFT with 4 KiB pages, else CONT_PMD_SHIFT - PAGE_SHIFT; both are
+    // PMD_SIZE (HPAGE_SIZE, one table of page_size / 8 entries of pages) times 512 or 32.
+    u64 pmd = profile_.page_size * (profile_.page_size / 8);
+    hugetlb_cma_reserve(profile_.page_size == 4096 ? pmd * 512 : pmd * 32, pmd);
+    sparse_init(node_data);
     return true;
 }
 

@@ -113,6 +113,9 @@ void BootSimulation::boot_riscv64() {
     scan_reserved_memory();
     reserve_image("DTB", dtb_, tree_.blob().size());  // only now
     default_cma(dma32_limit, end);
+    // setup_bootmem(): hugetlb_cma_reserve(PUD_SHIFT - PAGE_SHIFT) on 64-bit, after the default
+    // CMA area (a stub without CONFIG_CMA, as in Debian's riscv64 builds: nothing recorded).
+    hugetlb_cma_reserve(kGiB, 2 * kMiB);
 
     // setup_vm_final()
     std::optional<u64> kfence;
@@ -126,7 +129,7 @@ void BootSimulation::boot_riscv64() {
     if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
     late_static_regions();
     memblock_.alloc(unflattened_size(), pointer_bytes());
-    numa_and_sparse();
+    sparse_init(numa_init());
     std::vector<std::pair<std::string, u64>> ends = {{"DMA32", dma32_limit}, {"Normal", end}};
     set_zones(ends);
     log_zone_block();
@@ -144,6 +147,7 @@ void BootSimulation::boot_riscv64() {
     activate_cma_areas();
     allocations_before_mem_init();
     swiotlb(end / page > dma32_limit / page, build("arch_low_address_limit"));
+    hugetlb_cma_check();  // hugetlb_init()
 }
 
 }  // namespace dtmem::detail

@@ -20,7 +20,8 @@ std::vector<std::string> predicted_lines(const std::vector<std::string>& log, co
         "  node ", "Initmem setup node", "cma: ", "Reserved memory: ", "OF: reserved mem: ",
         "OF: fdt: Reserved memory", "OF: fdt: Ignoring", "vmalloc area is too", "Ignoring RAM at",
         "Consider using a HIGHMEM", "Ignoring memory", "Truncating memory", "software IO TLB: ", "NUMA: NODE_DATA", "NODE_DATA(", "Memory limited to",
-        "Movable zone start", "  Node ", "crashkernel", "cannot allocate crashkernel", "Reserving "};
+        "Movable zone start", "  Node ", "crashkernel", "cannot allocate crashkernel", "Reserving ",
+        "hugetlb_cma: "};
     std::vector<std::string> lines;
     bool overlap_follows = false;
     for (std::string line : log) {

@@ -46,17 +46,30 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
                                          : profile_.cma_size_bytes;
     }
     if (size == 0 || dt_default_cma_) return;
-    std::string node = features_.cma_messages_name_node ? " on node -1" : "";
-    auto failed = [&](u64 shown) { log(fmt::format("cma: Failed to reserve {} MiB{}", shown / kMiB, node)); };
+    cma_declare(CmaArea{"reserved", base, size, {}, true, true}, limit, 0, fixed, highmem_start, -1);
+}
+
+// mm/cma.c cma_declare_contiguous_nid(): `area` names the area and gives the base (0: any)
+// and size asked for. Returns 0 with the area added to the prediction, or the kernel's
+// error (-ENOSPC, -EINVAL, -EBUSY, -ENOMEM) after its lines.
+int BootSimulation::cma_declare(CmaArea area, u64 limit, u64 alignment, bool fixed, u64 highmem_start, int nid) {
+    u64 base = area.base, size = area.size;
+    if (!profile_.has("CONFIG_NUMA")) nid = -1;  // NUMA_NO_NODE
+    std::string node = features_.cma_messages_name_node ? fmt::format(" on node {}", nid) : "";
+    auto failed = [&](u64 shown, int error) {
+        log(fmt::format("cma: Failed to reserve {} MiB{}", shown / kMiB, node));
+        return error;
+    };
     if (static_cast<int>(prediction_.cma.size()) >= profile_.cma_areas) {
         log("cma: Not enough slots for CMA reserved regions!");
-        return;
+        return -28;
     }
+    if (size == 0) return -22;
     u64 memblock_end = memblock_.end_of_dram();
-    u64 alignment = profile_.cma_alignment_bytes;
+    alignment = std::max(alignment, profile_.cma_alignment_bytes);  // CMA_MIN_ALIGNMENT_BYTES
     if (fixed && base % alignment) {
         log(fmt::format("cma: Region at {} must be aligned to {} bytes", pa(base), pa(alignment)));
-        return failed(size);
+        return failed(size, -22);
     }
     base = align_up(base, alignment);
     size = align_up(size, alignment);
@@ -64,16 +77,16 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
     if (base == 0) fixed = false;
     if (fixed && base < highmem_start && base + size > highmem_start) {
         log(fmt::format("cma: Region at {} defined on low/high memory boundary ({})", pa(base), pa(highmem_start)));
-        return failed(size);
+        return failed(size, -22);
     }
     if (limit == 0 || limit > memblock_end) limit = memblock_end;
     if (base + size > limit) {
         log(fmt::format("cma: Size ({}) of region at {} exceeds limit ({})", pa(size), pa(base), pa(limit)));
-        return failed(size);
+        return failed(size, -22);
     }
     std::optional<u64> address;
     if (fixed) {
-        if (memblock_.is_region_reserved(base, size)) return failed(size);
+        if (memblock_.is_region_reserved(base, size)) return failed(size, -16);
         memblock_.reserve(base, size);
         address = base;
     } else {
@@ -99,10 +112,14 @@ void BootSimulation::default_cma(u64 arch_limit, u64 highmem_start) {
             }
         }
         if (!address) address = memblock_.alloc_range(size, alignment, base, limit);
-        if (!address) return failed(size);
+        if (!address) return failed(size, -12);
     }
-    prediction_.cma.insert(prediction_.cma.begin(), CmaArea{"reserved", *address, size, {}, true, true});
+    area.base = *address;
+    area.size = size;
+    // The default area is listed first; the others in the order they were declared.
+    prediction_.cma.insert(area.is_default ? prediction_.cma.begin() : prediction_.cma.end(), area);
     log(fmt::format("cma: Reserved {} MiB at {}{}", size / kMiB, pa(*address), node));
+    return 0;
 }
 
 // cma_init_reserved_areas() → cma_activate_area() (core_initcall): every page of an

@@ -138,6 +138,9 @@ CommandLine parse_command_line(std::string_view bootargs) {
             } else {
                 parse_core(value, line.kernelcore);
             }
+        } else if (key == "hugetlb_cma") {
+            if (equals == std::string_view::npos) line.hugetlb_cma_bare = true;
+            else line.hugetlb_cma.emplace_back(value);
         } else if (key == "movablecore" && equals != std::string_view::npos) {
             parse_core(value, line.movablecore);
         }

@@ -48,6 +48,10 @@ struct CommandLine {
     bool movable_node = false;
     CoreParameter kernelcore, movablecore;
     bool kernelcore_mirror = false;  // kernelcore=mirror (cmdline_parse_kernelcore())
+    // every hugetlb_cma= value, in order (src/kernel/hugetlb_cma.cpp parses them: the per-node
+    // limit is the profile's MAX_NUMNODES)
+    std::vector<std::string> hugetlb_cma;
+    bool hugetlb_cma_bare = false;  // "hugetlb_cma" without '=': its parser gets a NULL pointer
     // crashkernel= is read at reservation time from the whole line (kernel/crash_core.c
     // get_last_crashkernel()); src/kernel/crashkernel.cpp parses it.
     std::string text;

@@ -52,6 +52,10 @@ struct KernelFeatures {
     // (arch/arm64/mm/init.c reserve_crashkernel()) does none of these. 6.6 (unverified
     // profile) is taken as 6.12: its arm64 code has the same fallback.
     bool crashkernel_generic = false;
+    // hugetlb_cma_reserve() (mm/hugetlb.c) aligns each area to a gigantic page (PAGE_SIZE <<
+    // order), not to HUGETLB_PAGE_ORDER: recorded on 6.12.118 (a 1 GiB area on arm64 starts at
+    // a 1 GiB boundary or fails with -ENOMEM), 6.1.192 aligns to 2 MiB. 6.6 unverified, taken as 6.1.
+    bool hugetlb_cma_gigantic_alignment = false;
 };
 
 inline KernelFeatures kernel_features(const KernelVersion& version) {
@@ -72,6 +76,7 @@ inline KernelFeatures kernel_features(const KernelVersion& version) {
     f.numa_memblks = v6_12;
     f.arm64_zone_dma_by_address = v6_12;
     f.crashkernel_generic = v6_6;
+    f.hugetlb_cma_gigantic_alignment = v6_12;
     f.reserved_mem_reg_nodes_late = version >= KernelVersion{6, 12, 13};
     return f;
 }

@@ -255,8 +255,8 @@ bool BootSimulation::has_hotplug_memory() const {
     return std::any_of(memblock_.memory().begin(), memblock_.memory().end(), [](const auto& r) { return r.hotplug; });
 }
 
-// arch_numa_init() with one faked node, NODE_DATA, then sparse_init().
-void BootSimulation::numa_and_sparse() {
+// arch_numa_init() with one faked node and its NODE_DATA.
+std::optional<u64> BootSimulation::numa_init() {
     u64 page = profile_.page_size;
     if (features_.numa_memblks && has_hotplug_memory()) {
         // mm/numa_memblks.c numa_memblks_init() clears every hotplug flag on DT systems.
@@ -276,7 +276,14 @@ void BootSimulation::numa_and_sparse() {
         log(features_.numa_memblks ? fmt::format("NODE_DATA(0) allocated [mem {:#010x}-{:#010x}]", *node_data, last)
                             : fmt::format("NUMA: NODE_DATA [mem {:#010x}-{:#010x}]", *node_data, last));
     }
+    // setup_node_to_cpumask_map(), the end of numa_init()
     if (optional_build("bootmem_cpumask_bytes")) memblock_.alloc(build("bootmem_cpumask_bytes"), 64);
+    return node_data;
+}
+
+// sparse_init(): the section roots, usemaps and the memory map; usemaps go next to NODE_DATA.
+void BootSimulation::sparse_init(std::optional<u64> node_data) {
+    u64 page = profile_.page_size;
     memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
     u64 section = build("section_size_bytes");
     u64 sections = units_touched(section, true);  // present sections, no-map memory included

@@ -52,6 +52,7 @@ public:
         if (map_.ram.empty()) throw Error("no RAM: the kernel cannot be predicted without memory (give --memory)");
         note_device_memory();
         resolve_inputs();
+        if (hugetlb_cma_hangs()) return std::move(prediction_);
         switch (profile_.arch) {
             case Arch::Arm64: boot_arm64(); break;
             case Arch::Arm: boot_arm(); break;
@@ -194,6 +195,18 @@ private:
     // ---- CMA (kernel/dma/contiguous.c, mm/cma.c) ------------------------------------
 
     void default_cma(u64 arch_limit, u64 highmem_start);
+    int cma_declare(CmaArea area, u64 limit, u64 alignment, bool fixed, u64 highmem_start, int nid);
+
+    // ---- hugetlb_cma= (src/kernel/hugetlb_cma.cpp) --------------------------------------
+
+    u64 hugetlb_cma_size_ = 0;  // hugetlb_cma_size as the parser and the reservation leave it
+    bool hugetlb_cma_parsed_ = false, hugetlb_cma_known_ = false;
+    bool hugetlb_cma_reserve_called_ = false;  // cma_reserve_called
+    std::vector<u64> hugetlb_cma_in_node_;  // hugetlb_cma_size_in_node[MAX_NUMNODES]
+    bool hugetlb_cma_parse();
+    bool hugetlb_cma_hangs();
+    void hugetlb_cma_reserve(u64 gigantic, u64 huge);
+    void hugetlb_cma_check();
     void activate_cma_areas();
 
     // ---- swiotlb (kernel/dma/swiotlb.c) -----------------------------------------------
@@ -242,7 +255,8 @@ private:
         return profile_.page_size << (level * (std::countr_zero(profile_.page_size) - 3));
     }
     bool has_hotplug_memory() const;
-    void numa_and_sparse();
+    std::optional<u64> numa_init();
+    void sparse_init(std::optional<u64> node_data);
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);
     std::optional<u64> zone_movable_pfn();
     void log_zone_block();

@@ -187,6 +187,20 @@ void crashkernel_fails(const Analysis& analysis, Findings& out) {
                [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); });
 }
 
+// The kernel hangs before its first console line (Prediction::hangs).
+void boot_hangs(const Analysis& analysis, Findings& out) {
+    if (!analysis.prediction || analysis.prediction->hangs.empty()) return;
+    Finding& finding = out.add(kNoNode, fmt::format("{}: {}", analysis.prediction->profile.id, analysis.prediction->hangs));
+    locate_in_chosen(analysis, finding);
+}
+
+// mm/hugetlb.c hugetlb_cma_reserve() drops sizes below a gigantic page and nodes that are not
+// online; hugetlb_cma_check(): the architecture never reserves the area.
+void hugetlb_cma_ignored(const Analysis& analysis, Findings& out) {
+    lines_with(analysis, out, {"hugetlb_cma: cma area", "hugetlb_cma: invalid node", "hugetlb_cma: the option isn't supported"},
+               [&](std::string_view, Finding& finding) { locate_in_chosen(analysis, finding); });
+}
+
 // kernel/dma/swiotlb.c swiotlb_memblock_alloc(): no bounce buffer, so devices that need
 // bouncing fail their DMA.
 void swiotlb_alloc_fails(const Analysis& analysis, Findings& out) {
@@ -278,6 +292,7 @@ void dtb_overwritten(const Analysis& analysis, Findings& out) {
 }
 
 constexpr Rule kRules[] = {
+    {"boot-hangs", boot_hangs},
     {"boot-panic", boot_panic},
     {"cma-activation-fails", cma_activation_fails},
     {"cma-reserve-fails", cma_reserve_fails},
@@ -285,6 +300,7 @@ constexpr Rule kRules[] = {
     {"crashkernel-fails", crashkernel_fails},
     {"dtb-overwritten", dtb_overwritten},
     {"dynamic-alloc-fails", dynamic_alloc_fails},
+    {"hugetlb-cma-ignored", hugetlb_cma_ignored},
     {"memory-ignored", memory_ignored},
     {"movable-node-ignored", movable_node_ignored},
     {"reservation-fails", reservation_fails},

@@ -479,6 +479,7 @@ private:
                 });
             }
             json_.member("notes", prediction.notes);
+            json_.member("hangs", prediction.hangs);
             json_.member("log", prediction.log);
             json_.member("unmodelled", prediction.unmodelled);
         });

@@ -37,6 +37,7 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
     auto address = [digits](u64 value) { return hex_padded(value, digits); };
     out << '\n' << bold(fmt::format("Kernel prediction: {} ({})", profile.id, profile.description), color) << '\n';
     for (const std::string& assumption : prediction.assumptions) out << "  assumes " << assumption << '\n';
+    if (!prediction.hangs.empty()) out << "  hangs: " << prediction.hangs << '\n';
     out << "  Zones:\n";
     for (const Zone& zone : prediction.zones) {
         out << fmt::format("    {:<8} {}\n", zone.name,

@@ -189,6 +189,7 @@ struct RecordedLayout {
     std::vector<Range> ram;                              // the early memory node ranges
     std::optional<Range> default_cma;                    // "cma: Reserved N MiB at ADDR"
     std::optional<u64> available_kib, total_kib, highmem_kib;  // the "Memory:" line
+    bool hung = false;  // stopped in early setup without a panic: no "Kernel command line:", no panic line
 };
 
 std::optional<Range> span_from(const std::string& first, const std::string& last) {
@@ -197,6 +198,9 @@ std::optional<Range> span_from(const std::string& first, const std::string& last
 
 RecordedLayout recorded_layout(const std::vector<std::string>& log) {
     RecordedLayout layout;
+    layout.hung = std::none_of(log.begin(), log.end(), [](const std::string& line) {
+        return line.starts_with("Kernel command line:") || line.find("Kernel panic") != std::string::npos;
+    });
     std::set<std::string> failed;
     static const std::regex kListed(R"(OF: reserved mem: 0x([0-9a-f]+)\.\.0x([0-9a-f]+) \(\d+ KiB\) \S+ \S+ (\S+))");
     static const std::regex kPool(R"(created (?:DMA|CMA) memory pool at 0x([0-9a-f]+), size (\d+) MiB)");
@@ -253,12 +257,14 @@ TEST_CASE("recorded boots: the boot rules fire exactly where the real kernel fai
         {"cma-activation-fails", {"could not be activated"}},
         {"swiotlb-alloc-fails", {"swiotlb_memblock_alloc: Failed to allocate"}},
         {"crashkernel-fails", {"cannot allocate crashkernel", "crashkernel reservation failed"}},
+        {"hugetlb-cma-ignored", {"hugetlb_cma: cma area", "hugetlb_cma: invalid node", "hugetlb_cma: the option isn't"}},
         {"cmdline-adjusted", {"limiting to", "Memory limited to", "using cmdline CMA params instead"}},
         {"memory-ignored", {"Ignoring memory", "Ignoring RAM", "Truncating memory", "HIGHMEM enabled kernel"}},
     };
     // The rules whose fault shows in the recorded layout, with the threshold rules' defaults.
     using LayoutOracle = std::function<bool(const RecordedLayout&, const CaseInput&)>;
     const std::map<std::string, LayoutOracle> kLayoutFaults = {
+        {"boot-hangs", [](const RecordedLayout& layout, const CaseInput&) { return layout.hung; }},
         {"firmware-overlap",  // a region the kernel listed over the one OpenSBI added
          [](const RecordedLayout& layout, const CaseInput&) {
              for (const auto& [name, span] : layout.listed) {

@@ -259,6 +259,7 @@ trim() {
 	/^OF: translation of DMA address/         { print; next }
 	/^Reserved memory:/                       { print; next }
 	/^cma:/                                   { print; next }
+	/^hugetlb_cma:/                           { print; next }
 	/^Zone ranges:/                           { print; next }
 	/^  (DMA|DMA32|Normal|HighMem|Movable|Device) +(empty|\[mem)/ { print; next }
 	/^Movable zone start/                     { print; next }
