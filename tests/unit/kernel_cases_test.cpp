@@ -499,6 +499,6 @@ TEST_CASE("recorded boots of versions without a profile: exact, or within the es
     std::string text = fmt::format("{} exact, {} within the estimates' range, {} disagree", agreed, within, disagreed.size());
     for (const std::string& d : disagreed) text += "\n  " + d;
     MESSAGE(text);
-    CHECK(agreed + within > 0);
+    if (!std::getenv("DTMEM_KERNEL_CASE")) CHECK(agreed + within > 0);  // one case may have none
     CHECK_MESSAGE(disagreed.empty(), text);
 }
