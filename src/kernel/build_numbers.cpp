@@ -34,8 +34,9 @@ int version_distance(const KernelVersion& a, const KernelVersion& b) {
     return std::abs((a.major * 100 + a.minor) - (b.major * 100 + b.minor));
 }
 
-// The measured shipped profile of the same arch nearest in version, among those with the same
-// page size and LPAE when there are any; the newer one on a tie.
+// The measured shipped profile a derived profile names, else the one of the same arch
+// nearest in version, among those with the same page size and LPAE when there are any; the
+// newer one on a tie.
 KernelProfile nearest_measured(const KernelProfile& profile) {
     auto distance = [&](const KernelProfile& candidate) {
         bool other_build_kind = candidate.page_size != profile.page_size || candidate.lpae != profile.lpae;
@@ -47,6 +48,7 @@ KernelProfile nearest_measured(const KernelProfile& profile) {
         if (!candidate.derived_from.empty()) continue;
         candidate.derive();
         if (candidate.arch != profile.arch) continue;
+        if (candidate.id == profile.derived_from) return candidate;
         if (!best || distance(candidate) < distance(*best) ||
             (distance(candidate) == distance(*best) && candidate.version > best->version)) {
             best = std::move(candidate);
