@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -117,9 +118,14 @@ KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
         KernelProfile candidate = shipped.make();
         if (candidate.derived_from.empty() && candidate.arch == profile.arch) measured.push_back(std::move(candidate));
     }
+    // Twice a number, saturated: a profile file may give any 64-bit value.
+    auto twice = [](std::int64_t value) {
+        constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max(), kMin = std::numeric_limits<std::int64_t>::min();
+        return value > kMax / 2 ? kMax : value < kMin / 2 ? kMin : value * 2;
+    };
     for (const std::string& name : profile.estimated) {
         if (auto it = bound.build.find(name); it != bound.build.end()) {
-            std::int64_t low = std::min(it->second / 2, it->second * 2), top = std::max(it->second / 2, it->second * 2);
+            std::int64_t low = std::min(it->second / 2, twice(it->second)), top = std::max(it->second / 2, twice(it->second));
             for (const KernelProfile& other : measured) {
                 if (auto value = other.build.find(name); value != other.build.end()) {
                     low = std::min(low, value->second);
@@ -129,7 +135,7 @@ KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
             it->second = high ? top : low;
         }
         if (auto it = bound.build_lists.find(name); it != bound.build_lists.end()) {
-            for (std::int64_t& value : it->second) value = high ? value * 2 : value / 2;
+            for (std::int64_t& value : it->second) value = high ? twice(value) : value / 2;
         }
     }
     return bound;
@@ -164,6 +170,7 @@ const std::vector<StructNumber>& struct_numbers() {
 // Nothing for CONFIG_MEM_ALLOC_PROFILING, whose module reserve changed from release to release.
 std::optional<u64> pcpu_unit_bytes(const KernelProfile& profile, u64 static_bytes) {
     if (profile.has("CONFIG_MEM_ALLOC_PROFILING")) return std::nullopt;
+    if (static_bytes >= (u64{1} << 32)) return static_bytes;  // not a kernel's: refused, never wrapped
     u64 module_reserve = profile.has("CONFIG_MODULES") ? 8 << 10 : 0;
     u64 dynamic_reserve = profile.has("CONFIG_64BIT") ? 28 << 10 : 20 << 10;
     if (profile.has("CONFIG_RANDOM_KMALLOC_CACHES")) dynamic_reserve <<= 2;  // PERCPU_DYNAMIC_SIZE_SHIFT 12
@@ -183,10 +190,12 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
         throw Error(fmt::format("--vmlinux {}: a kernel for {}, not for the profile's {}", path, facts.machine,
                                 arch_name(profile.arch)));
     }
-    // Only numbers the profile's boot uses: 0 is a step this version does not take.
+    // Only numbers the profile's boot uses: 0 is a step this version does not take. The file
+    // is untrusted: a size no kernel has (4 GiB and more) stops the run instead of wrapping.
     auto set = [&](std::string_view name, std::optional<u64> value) {
         auto it = profile.build.find(std::string(name));
         if (!value || it == profile.build.end() || it->second == 0) return;
+        if (*value >= (u64{1} << 32)) throw Error(fmt::format("--vmlinux {}: {} would be {:#x}, not a kernel's", path, name, *value));
         it->second = static_cast<std::int64_t>(*value);
         profile.estimated.erase(it->first);
         if (std::find(profile.from_vmlinux.begin(), profile.from_vmlinux.end(), it->first) == profile.from_vmlinux.end()) {
