@@ -148,9 +148,9 @@ void mark_defaults(Prediction& prediction, const Tree& tree, const MemoryMap& ma
              [](const Prediction& other) { return &other.swiotlb; },
              [](const std::optional<Range>& a, const std::optional<Range>& b) { return a == b; },
              [](const std::optional<Range>& r) { return r ? std::optional<u64>(r->start) : std::nullopt; });
-        for (auto [mine, member] : {std::pair{&prediction.images, &Prediction::images},
-                                    {&prediction.crashkernel, &Prediction::crashkernel}}) {
-            for (BootImage& image : *mine) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        for (auto member : {&Prediction::images, &Prediction::crashkernel}) {
+            for (BootImage& image : prediction.*member) {
                 mark(image, image.rests_on, variant,
                      [&](const Prediction& other) {
                          return first(other.*member, [&](const BootImage& o) { return o.name == image.name; });
