@@ -35,6 +35,18 @@ int version_distance(const KernelVersion& a, const KernelVersion& b) {
     return std::abs((a.major * 100 + a.minor) - (b.major * 100 + b.minor));
 }
 
+// The measured (not derived) shipped profiles of `arch`, derived fields filled in.
+std::vector<KernelProfile> measured_profiles(Arch arch) {
+    std::vector<KernelProfile> measured;
+    for (const EmbeddedProfile& shipped : embedded_profiles()) {
+        KernelProfile candidate = shipped.make();
+        if (!candidate.derived_from.empty() || candidate.arch != arch) continue;
+        candidate.derive();
+        measured.push_back(std::move(candidate));
+    }
+    return measured;
+}
+
 // The measured shipped profile a derived profile names, else the one of the same arch
 // nearest in version, among those with the same page size and LPAE when there are any; the
 // newer one on a tie.
@@ -44,11 +56,7 @@ KernelProfile nearest_measured(const KernelProfile& profile) {
         return (other_build_kind ? 10000 : 0) + version_distance(candidate.version, profile.version);
     };
     std::optional<KernelProfile> best;
-    for (const EmbeddedProfile& shipped : embedded_profiles()) {
-        KernelProfile candidate = shipped.make();
-        if (!candidate.derived_from.empty()) continue;
-        candidate.derive();
-        if (candidate.arch != profile.arch) continue;
+    for (KernelProfile& candidate : measured_profiles(profile.arch)) {
         if (candidate.id == profile.derived_from) return candidate;
         if (!best || distance(candidate) < distance(*best) ||
             (distance(candidate) == distance(*best) && candidate.version > best->version)) {
@@ -113,11 +121,7 @@ void estimate_build_numbers(KernelProfile& profile) {
 
 KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
     KernelProfile bound = profile;
-    std::vector<KernelProfile> measured;
-    for (const EmbeddedProfile& shipped : embedded_profiles()) {
-        KernelProfile candidate = shipped.make();
-        if (candidate.derived_from.empty() && candidate.arch == profile.arch) measured.push_back(std::move(candidate));
-    }
+    std::vector<KernelProfile> measured = measured_profiles(profile.arch);
     // Twice a number, saturated: a profile file may give any 64-bit value.
     auto twice = [](std::int64_t value) {
         constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max(), kMin = std::numeric_limits<std::int64_t>::min();
