@@ -15,8 +15,9 @@
 namespace dtmem {
 namespace {
 
-const std::set<std::string> kKeys = {"kernel", "arch", "kernel-config", "bootargs", "load", "firmware", "memory",
-                                     "cpus", "reserve", "include", "fail-on", "rules", "suppressions"};
+const std::set<std::string> kKeys = {"kernel", "arch", "kernel-config", "profile-file", "vmlinux", "bootargs", "load",
+                                     "firmware", "memory", "cpus", "reserve", "include", "fail-on", "rules",
+                                     "suppressions"};
 
 class Reader {
 public:
@@ -101,6 +102,8 @@ Config load_config(const std::string& path) {
         if (key == "kernel") config.kernel = read.scalar(value, key);
         else if (key == "arch") config.arch = read.scalar(value, key);
         else if (key == "kernel-config") config.kernel_config = beside(path, read.scalar(value, key));
+        else if (key == "profile-file") config.profile_file = beside(path, read.scalar(value, key));
+        else if (key == "vmlinux") config.vmlinux = beside(path, read.scalar(value, key));
         else if (key == "bootargs") config.bootargs = read.scalar(value, key);
         else if (key == "load") config.load = read.scalar(value, key);
         else if (key == "firmware") config.firmware = read.scalar(value, key);
@@ -157,6 +160,10 @@ Config load_config(const std::string& path) {
             }
         }
     }
+    // As on the command line: one way to name the kernel.
+    if ((config.kernel ? 1 : 0) + (config.kernel_config ? 1 : 0) + (config.profile_file ? 1 : 0) > 1) {
+        read.fail(root, "kernel, kernel-config and profile-file name the kernel in three ways; give one");
+    }
     return config;
 }
 
@@ -170,6 +177,8 @@ std::string dump_config(const Config& config) {
     optional("kernel", config.kernel);
     optional("arch", config.arch);
     optional("kernel-config", config.kernel_config);
+    optional("profile-file", config.profile_file);
+    optional("vmlinux", config.vmlinux);
     optional("bootargs", config.bootargs);
     optional("load", config.load);
     optional("firmware", config.firmware);

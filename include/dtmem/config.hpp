@@ -16,7 +16,7 @@ namespace dtmem {
 struct Config {
     std::string path;  // the file it came from; empty for none
     // Inputs, in the command line's syntax (--kernel, --arch, --memory, ...).
-    std::optional<std::string> kernel, arch, kernel_config, bootargs, load, firmware;
+    std::optional<std::string> kernel, arch, kernel_config, profile_file, vmlinux, bootargs, load, firmware;
     std::vector<std::string> memory, reserve, include;
     std::optional<unsigned> cpus;  // --cpus
     std::optional<Severity> fail_on;

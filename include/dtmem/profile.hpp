@@ -35,13 +35,13 @@ struct KernelProfile {
     std::map<std::string, std::int64_t> build;  // per-build numbers (struct sizes, offsets)
     std::map<std::string, std::vector<std::int64_t>> build_lists;  // per-build sequences
     // Where the per-build numbers came from when this build was not measured (a .config, a
-    // derived profile): the names of `build`/`build_lists` entries taken from the measured
-    // profile `estimated_from`, and those read from the built kernel (--vmlinux).
+    // derived profile): the names of `build`/`build_lists` entries estimated from the measured
+    // profile `estimated_from` (--vmlinux takes some of them out again).
     std::string derived_from;  // a shipped profile's source.derived_from
     std::string estimated_from;
     std::set<std::string> estimated;
-    std::string vmlinux;
-    std::vector<std::string> from_vmlinux;
+    std::string vmlinux;  // the built kernel the numbers were read from (--vmlinux)
+    std::map<std::string, std::string> build_sources;  // build number -> where its value came from
 
     // Derived from `config` (see derive()).
     u64 page_size = 4096;
@@ -73,6 +73,10 @@ const std::vector<std::string>& shipped_profile_ids();
 KernelProfile shipped_profile(const std::string& id);
 // A profile from a YAML file of the shipped profiles' form (--profile-file). Throws dtmem::Error.
 KernelProfile profile_from_file(const std::string& path);
+// The profile as YAML of that form (`dtmem profile`): every option a shipped profile records,
+// and each build number with where it came from (the vmlinux, an estimate, the source), so
+// that profile_from_file() gives back the same profile, estimates still marked.
+std::string profile_to_yaml(const KernelProfile& profile);
 // The shipped profile `id` ("arm64-6.12", also "6.12" with `arch`), or the arch's default.
 // Throws dtmem::Error naming the known ids when there is none.
 KernelProfile find_profile(const std::string& id, const std::optional<Arch>& arch);

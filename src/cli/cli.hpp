@@ -14,6 +14,7 @@
 #include "dtmem/analysis.hpp"
 #include "dtmem/config.hpp"
 #include "dtmem/lint.hpp"
+#include "dtmem/profile.hpp"
 
 namespace dtmem::cli {
 
@@ -131,6 +132,12 @@ struct CheckCommand {
 };
 CLI::App* add_check_command(CLI::App& app, CheckCommand& command);
 int run_check(const CheckCommand& command);
+
+struct ProfileCommand {
+    std::string config_file, vmlinux, id, output;
+};
+CLI::App* add_profile_command(CLI::App& app, ProfileCommand& command);
+int run_profile(const ProfileCommand& command);
 
 // `dtmem generate man|bash-completion` (hidden): both written from `app`'s definitions.
 CLI::App* add_generate_command(CLI::App& app, std::string& what);

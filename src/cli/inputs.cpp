@@ -148,7 +148,9 @@ std::variant<Settings, std::string> settings_for(const InputOptions& given, cons
     if (in.profile.kernel.empty() && in.profile.config_file.empty() && in.profile.profile_file.empty()) {
         in.profile.kernel = config.kernel.value_or("");
         in.profile.config_file = config.kernel_config.value_or("");
+        in.profile.profile_file = config.profile_file.value_or("");
     }
+    if (in.profile.vmlinux.empty()) in.profile.vmlinux = config.vmlinux.value_or("");
     if (in.profile.arch.empty()) in.profile.arch = config.arch.value_or("");
     if (!in.bootargs) in.bootargs = config.bootargs;
     if (in.load.empty()) in.load = config.load.value_or("");

@@ -161,6 +161,8 @@ int run_lint(const LintCommand& command) {
                 config.kernel = text(used.in.profile.kernel);
                 config.arch = text(used.in.profile.arch);
                 config.kernel_config = text(used.in.profile.config_file);
+                config.profile_file = text(used.in.profile.profile_file);
+                config.vmlinux = text(used.in.profile.vmlinux);
                 config.bootargs = used.in.bootargs;
                 config.load = text(used.in.load);
                 config.firmware = text(used.in.firmware);

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     CLI::App* suggest_app = add_suggest_command(app, suggest);
     CheckCommand check;
     CLI::App* check_app = add_check_command(app, check);
+    ProfileCommand profile;
+    CLI::App* profile_app = add_profile_command(app, profile);
     bool rules_markdown = false;
     CLI::App* rules_app = app.add_subcommand("rules", "List the lint rules: id, default severity, summary");
     rules_app->add_flag("--markdown", rules_markdown, "The whole catalogue as Markdown (docs/rules.md)");
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
         if (*diff_app) return run_diff(diff);
         if (*suggest_app) return run_suggest(suggest);
         if (*check_app) return run_check(check);
+        if (*profile_app) return run_profile(profile);
         if (*rules_app) return run_rules(rules_markdown);
         if (*explain_app) return run_explain(explain_id);
         if (*generate_app) return run_generate(app, generate_what);

@@ -99,23 +99,37 @@ void estimate_build_numbers(KernelProfile& profile) {
                                    {"memmap_bytes_per_section", 16 << 20}, {"usemap_bytes_per_section", 336},
                                    {"section_roots_bytes", 16 << 10}}) {
             profile.build[name] = value;
+            profile.build_sources[name] = "kernel source: SECTION_SIZE_BITS 30 before 5.12 (arch/arm64/include/asm/sparsemem.h)";
             from_source.insert(name);
         }
     }
+    // A derived profile keeps its own numbers; the rest come from the measured one.
+    std::set<std::string> copied;
     for (const auto& [name, value] : measured.build) {
-        if (name != "default") profile.build.emplace(name, value);  // a derived profile keeps its own
+        if (name != "default" && profile.build.emplace(name, value).second) copied.insert(name);
     }
-    for (const auto& [name, values] : measured.build_lists) profile.build_lists.emplace(name, values);
+    for (const auto& [name, values] : measured.build_lists) {
+        if (profile.build_lists.emplace(name, values).second) copied.insert(name);
+    }
     // A derived profile is unverified: the numbers it gives are estimates as well.
-    if (profile.derived_from.empty() && same_build(profile, measured)) return;
+    if (profile.derived_from.empty() && same_build(profile, measured)) {
+        for (const std::string& name : copied) profile.build_sources[name] = "measured on " + measured.id + ", the same build";
+        return;
+    }
     // The source's constants hold for the same page size and LPAE only.
     bool same_kind = measured.page_size == profile.page_size && measured.lpae == profile.lpae;
-    for (const auto& [name, value] : profile.build) {
-        if (name != "default" && !(same_kind && is_source_constant(name)) && !from_source.count(name)) {
-            profile.estimated.insert(name);
-        }
+    for (const std::string& name : copied) {
+        profile.build_sources[name] = "kernel source constant, as measured on " + measured.id;
     }
-    for (const auto& [name, values] : profile.build_lists) profile.estimated.insert(name);
+    auto estimate = [&](const std::string& name) {
+        profile.estimated.insert(name);
+        std::string& source = profile.build_sources[name];
+        source = copied.count(name) ? "estimated: the value measured on " + measured.id : "estimated: " + source;
+    };
+    for (const auto& [name, value] : profile.build) {
+        if (name != "default" && !(same_kind && is_source_constant(name)) && !from_source.count(name)) estimate(name);
+    }
+    for (const auto& [name, values] : profile.build_lists) estimate(name);
     profile.estimated_from = measured.id;
 }
 
@@ -188,7 +202,7 @@ std::optional<u64> pcpu_unit_bytes(const KernelProfile& profile, u64 static_byte
 void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     std::vector<StructQuery> structs;
     for (const StructNumber& number : struct_numbers()) structs.push_back(number.query);
-    VmlinuxFacts facts = read_vmlinux(path, structs, {"_start", "_text", "_stext", "_end", "__per_cpu_start",
+    VmlinuxFacts facts = read_vmlinux(path, structs, {"_start", "_text", "_stext", "_end", "__init_begin", "__per_cpu_start",
                                                       "__per_cpu_end", "swapper_pg_dir"});
     if (facts.machine != arch_name(profile.arch)) {
         throw Error(fmt::format("--vmlinux {}: a kernel for {}, not for the profile's {}", path, facts.machine,
@@ -196,19 +210,20 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     }
     // Only numbers the profile's boot uses: 0 is a step this version does not take. The file
     // is untrusted: a size no kernel has (4 GiB and more) stops the run instead of wrapping.
-    auto set = [&](std::string_view name, std::optional<u64> value) {
+    auto set = [&](std::string_view name, std::optional<u64> value, std::string from) {
         auto it = profile.build.find(std::string(name));
         if (!value || it == profile.build.end() || it->second == 0) return;
         if (*value >= (u64{1} << 32)) throw Error(fmt::format("--vmlinux {}: {} would be {:#x}, not a kernel's", path, name, *value));
         it->second = static_cast<std::int64_t>(*value);
         profile.estimated.erase(it->first);
-        if (std::find(profile.from_vmlinux.begin(), profile.from_vmlinux.end(), it->first) == profile.from_vmlinux.end()) {
-            profile.from_vmlinux.push_back(it->first);
-        }
+        profile.build_sources[it->first] = "vmlinux: " + from;
     };
     for (const StructNumber& number : struct_numbers()) {
         auto size = facts.struct_sizes.find(number.query.name);
-        if (size != facts.struct_sizes.end()) set(number.build, size->second);
+        if (size != facts.struct_sizes.end()) {
+            set(number.build, size->second,
+                fmt::format("DWARF, sizeof(struct {}) in {}", number.query.name, number.query.unit));
+        }
     }
     auto symbol = [&](const char* name) -> std::optional<u64> {
         auto it = facts.symbols.find(name);
@@ -221,16 +236,28 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     };
     // The Image header's image_size: _end - _text on arm64 (arch/arm64/kernel/image.h
     // _kernel_size_le), _end - _start on riscv (arch/riscv/kernel/head.S).
-    set("image_size", difference("_end", profile.arch == Arch::Riscv64 ? "_start" : "_text"));
+    bool riscv = profile.arch == Arch::Riscv64;
+    set("image_size", difference("_end", riscv ? "_start" : "_text"), riscv ? "symbols _end - _start" : "symbols _end - _text");
+    // Where arm64's block-mapped linear map splits around the kernel text (map_mem()); no
+    // measured build needs it, so the profile has no value to replace.
+    if (auto init_begin = difference("__init_begin", "_text"); init_begin && profile.arch == Arch::Arm64) {
+        profile.build["init_begin_offset"] = 1;  // a number set() may replace
+        set("init_begin_offset", init_begin, "symbols __init_begin - _text");
+    }
     // 32-bit ARM reserves [__pa(_stext), __pa(_end)) (arch/arm/mm/init.c arm_memblock_init())
     // and keeps the initial page directory at swapper_pg_dir, below the kernel (head.S).
     if (profile.arch == Arch::Arm) {
-        set("text_offset", difference("_text", nullptr, profile.page_offset));
-        set("kernel_reserve_start_offset", difference("_stext", nullptr, profile.page_offset));
-        set("kernel_reserve_end_offset", difference("_end", nullptr, profile.page_offset));
-        set("page_directory_offset", difference("swapper_pg_dir", nullptr, profile.page_offset));
+        set("text_offset", difference("_text", nullptr, profile.page_offset), "symbols _text - PAGE_OFFSET");
+        set("kernel_reserve_start_offset", difference("_stext", nullptr, profile.page_offset), "symbols _stext - PAGE_OFFSET");
+        set("kernel_reserve_end_offset", difference("_end", nullptr, profile.page_offset), "symbols _end - PAGE_OFFSET");
+        set("page_directory_offset", difference("swapper_pg_dir", nullptr, profile.page_offset),
+            "symbols swapper_pg_dir - PAGE_OFFSET");
     }
-    if (auto per_cpu = difference("__per_cpu_end", "__per_cpu_start")) set("pcpu_unit_bytes", pcpu_unit_bytes(profile, *per_cpu));
+    if (auto per_cpu = difference("__per_cpu_end", "__per_cpu_start")) {
+        set("pcpu_unit_bytes", pcpu_unit_bytes(profile, *per_cpu),
+            fmt::format("symbols __per_cpu_end - __per_cpu_start = {} bytes, plus the module and dynamic reserves, "
+                        "page aligned (pcpu_embed_first_chunk())", *per_cpu));
+    }
     profile.vmlinux = path;
 }
 

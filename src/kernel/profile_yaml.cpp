@@ -62,8 +62,11 @@ KernelProfile parse_profile_yaml(const std::string& text, const std::string& whe
             if (package.major == profile.version.major && package.minor == profile.version.minor) profile.version = package;
         }
         profile.description = yaml["description"] ? yaml["description"].as<std::string>() : "";
-        if (yaml["source"] && yaml["source"]["derived_from"]) {
-            profile.derived_from = yaml["source"]["derived_from"].as<std::string>();
+        if (const YAML::Node source = yaml["source"]) {
+            if (source["derived_from"]) profile.derived_from = source["derived_from"].as<std::string>();
+            // Written by `dtmem profile` (profile_to_yaml()).
+            if (source["estimated_from"]) profile.estimated_from = source["estimated_from"].as<std::string>();
+            if (source["vmlinux"]) profile.vmlinux = source["vmlinux"].as<std::string>();
         }
         for (const auto& entry : yaml["config"]) {
             if (!entry.second.IsNull()) profile.config[entry.first.as<std::string>()] = entry.second.as<std::string>();
@@ -71,6 +74,12 @@ KernelProfile parse_profile_yaml(const std::string& text, const std::string& whe
         if (const YAML::Node build = yaml["build"]) {
             for (const auto& entry : build) {
                 const YAML::Node value = entry.second.IsMap() ? entry.second["value"] : entry.second;
+                if (entry.second.IsMap() && entry.second["source"]) {
+                    profile.build_sources[entry.first.as<std::string>()] = entry.second["source"].as<std::string>();
+                }
+                if (entry.second.IsMap() && entry.second["estimated"] && entry.second["estimated"].as<bool>()) {
+                    profile.estimated.insert(entry.first.as<std::string>());
+                }
                 if (value && value.IsSequence()) {
                     auto& list = profile.build_lists[entry.first.as<std::string>()];
                     for (const auto& item : value) list.push_back(std::stoll(item.as<std::string>(), nullptr, 0));
@@ -96,4 +105,44 @@ KernelProfile parse_profile_yaml(const std::string& text, const std::string& whe
 }
 
 }  // namespace detail
+
+std::string profile_to_yaml(const KernelProfile& profile) {
+    YAML::Emitter out;
+    out << YAML::BeginMap;
+    out << YAML::Key << "id" << YAML::Value << profile.id;
+    out << YAML::Key << "arch" << YAML::Value << arch_name(profile.arch);
+    out << YAML::Key << "version" << YAML::Value << YAML::DoubleQuoted
+        << fmt::format("{}.{}.{}", profile.version.major, profile.version.minor, profile.version.patch);
+    out << YAML::Key << "variant" << YAML::Value << YAML::Null;
+    out << YAML::Key << "description" << YAML::Value << YAML::DoubleQuoted << profile.description;
+    out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
+    if (!profile.estimated_from.empty()) out << YAML::Key << "estimated_from" << YAML::Value << profile.estimated_from;
+    if (!profile.vmlinux.empty()) out << YAML::Key << "vmlinux" << YAML::Value << YAML::DoubleQuoted << profile.vmlinux;
+    out << YAML::Key << "written_by" << YAML::Value << "dtmem profile";
+    out << YAML::EndMap;
+    out << YAML::Key << "default" << YAML::Value << false;
+    // Every option the build sets, as the .config has it: read back, the profile derives the same.
+    out << YAML::Key << "config" << YAML::Value << YAML::BeginMap;
+    for (const auto& [option, value] : profile.config) out << YAML::Key << option << YAML::Value << YAML::DoubleQuoted << value;
+    out << YAML::EndMap;
+    out << YAML::Key << "build" << YAML::Value << YAML::BeginMap;
+    auto entry = [&](const std::string& name, auto&& write_value) {
+        out << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "value" << YAML::Value;
+        write_value();
+        if (profile.estimated.count(name)) out << YAML::Key << "estimated" << YAML::Value << true;
+        if (auto source = profile.build_sources.find(name); source != profile.build_sources.end()) {
+            out << YAML::Key << "source" << YAML::Value << YAML::DoubleQuoted << source->second;
+        }
+        out << YAML::EndMap;
+    };
+    for (const auto& [name, value] : profile.build) {
+        if (name != "default") entry(name, [&] { out << value; });
+    }
+    for (const auto& [name, values] : profile.build_lists) {
+        entry(name, [&] { out << YAML::Flow << values; });
+    }
+    out << YAML::EndMap << YAML::EndMap;
+    return std::string(out.c_str()) + "\n";
+}
+
 }  // namespace dtmem

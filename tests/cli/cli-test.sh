@@ -146,6 +146,30 @@ cp "$work/out" "$work/from-file"
 expect profile-shipped 0 "" -- "$dtmem" map "$case_dir/board.dts" -I "$top/tests/kernel-cases/include" \
   --kernel arm64-6.12 --format kernel-log
 check profile-file-same -- cmp -s "$work/out" "$work/from-file"
+# dtmem profile: a .config's profile, written once, predicts what the .config itself predicts
+# (estimates and all); the estimated numbers are named on the terminal.
+config510=$top/tests/kernel-configs/arm64-5.10.config
+expect profile-write 0 "profile arm64-5.10: 0 build numbers from the vmlinux, [0-9]+ estimated from arm64-6.1: .*image_size" -- \
+  "$dtmem" profile --kernel-config "$config510" --id arm64-5.10 -o "$work/arm64-5.10.yaml"
+check profile-written-marks-estimates -- grep -q '^  image_size: {value: .*, estimated: true, source: "estimated: the value measured on arm64-6.1"}' "$work/arm64-5.10.yaml"
+# (hugetlb_cma= on 5.10: the area lands below allocations whose sizes are estimated)
+hugetlb_case=$top/tests/kernel-cases/arm64-hugetlb-cma-size
+expect profile-from-config 0 "" -- "$dtmem" map "$hugetlb_case/board.dts" -I "$top/tests/kernel-cases/include" --kernel-config "$config510"
+sed 's/config:arm64-5.10.config/arm64-5.10/g' "$work/out" >"$work/from-config"
+expect profile-from-written 0 "" -- "$dtmem" map "$hugetlb_case/board.dts" -I "$top/tests/kernel-cases/include" --profile-file "$work/arm64-5.10.yaml"
+check profile-written-same -- cmp -s "$work/out" "$work/from-config"
+check profile-written-ranges -- grep -q 'starts between' "$work/out"
+expect profile-no-config 2 "--kernel-config is required" -- "$dtmem" profile
+expect profile-bad-vmlinux 2 "README.md: error: .*not an ELF file" -- "$dtmem" profile --kernel-config "$config510" --vmlinux "$top/README.md"
+# .dtmem.yaml names the profile file (relative to its folder) and the vmlinux.
+mkdir -p "$work/with-profile" && cp "$work/arm64-5.10.yaml" "$work/with-profile/"
+printf 'profile-file: arm64-5.10.yaml\n' >"$work/with-profile/.dtmem.yaml"
+expect config-profile-file 0 "" -- "$dtmem" lint --dump-config --config "$work/with-profile/.dtmem.yaml" "$case_dir/board.dts"
+check config-profile-file-shown -- grep -qx "profile-file: $work/with-profile/arm64-5.10.yaml" "$work/out"
+printf 'profile-file: arm64-5.10.yaml\nvmlinux: %s\n' "$top/README.md" >"$work/with-profile/.dtmem.yaml"
+expect config-vmlinux-read 2 "README.md: not an ELF file" -- "$dtmem" lint --config "$work/with-profile/.dtmem.yaml" -I "$top/tests/kernel-cases/include" "$case_dir/board.dts"
+printf 'kernel: arm64-6.1\nprofile-file: arm64-5.10.yaml\n' >"$work/bad.yaml"
+expect config-two-kernels 2 "bad.yaml:1: kernel, kernel-config and profile-file name the kernel in three ways" -- "$dtmem" lint --config "$work/bad.yaml" "$case_dir/board.dts"
 
 # Inputs the tree cannot give.
 rv=$top/tests/kernel-cases/riscv64-rsv-dynamic-on-dtb

@@ -117,3 +117,35 @@ TEST_CASE("kernel .config: the 16K-page build finds the 16k profile's build numb
     }
     fs::remove(file);
 }
+
+// `dtmem profile` writes what profile_from_file() reads back as the same profile: the
+// options, every build number, which are estimated and from what, and where each came from.
+TEST_CASE("profile_to_yaml: read back, a .config's profile is the same, estimates still marked") {
+    KernelProfile written = profile_from_config(DTMEM_SOURCE_DIR "/tests/kernel-configs/arm64-5.10.config");
+    REQUIRE_FALSE(written.estimated.empty());
+    written.vmlinux = "build/vmlinux";  // as if read from one: a prediction then assumes no image size
+    written.build_sources["sizeof_property"] = "vmlinux: DWARF, sizeof(struct property) in drivers/of/fdt.c";
+    written.estimated.erase("sizeof_property");
+    fs::path file = fs::temp_directory_path() / "dtmem-profile-test-written.yaml";
+    std::ofstream(file) << profile_to_yaml(written);
+    KernelProfile read = profile_from_file(file.string());
+    fs::remove(file);
+    CHECK(read.id == written.id);
+    CHECK(read.arch == written.arch);
+    CHECK(read.version == written.version);
+    CHECK(read.config == written.config);
+    written.build.erase("default");
+    read.build.erase("default");
+    CHECK(read.build == written.build);
+    CHECK(read.build_lists == written.build_lists);
+    CHECK(read.estimated == written.estimated);
+    CHECK(read.estimated_from == "arm64-6.1");
+    CHECK(read.vmlinux == "build/vmlinux");
+    CHECK(read.build_sources == written.build_sources);
+    CHECK(read.page_size == written.page_size);
+    CHECK(read.cma_size_bytes == written.cma_size_bytes);
+    // The sources say which numbers are the kernel's own constants and which are guesses.
+    CHECK(read.build_sources.at("image_size") == "estimated: the value measured on arm64-6.1");
+    CHECK(read.build_sources.at("swiotlb_slab_bytes") == "kernel source constant, as measured on arm64-6.1");
+    CHECK(read.build_sources.at("section_size_bytes").starts_with("kernel source: SECTION_SIZE_BITS 30"));
+}
