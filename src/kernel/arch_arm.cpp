@@ -203,10 +203,13 @@ void BootSimulation::boot_arm() {
     if (measured) memblock_.alloc(unflattened_size(), pointer_bytes());
     reserve_crashkernel_arm(lowmem_end);  // setup_arch(), after unflatten_device_tree()
     activate_cma_areas();
-    // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_limit, with the buffer
+    // mem_init(): LPAE kernels bounce when RAM reaches past arm_dma_pfn_limit, with the buffer
     // in lowmem below everything allocated so far (ARCH_LOW_ADDRESS_LIMIT: 0xffffffff in
-    // 6.1, arm_dma_limit from 6.5.12 on; clamped to lowmem either way).
-    bool needed = memblock_.end_of_dram() / profile_.page_size > arm_dma_limit / profile_.page_size;
+    // 6.1, arm_dma_limit from 6.5.12 on; clamped to lowmem either way). Without ZONE_DMA the
+    // pfn limit is ~0ul >> PAGE_SHIFT (arch/arm/mm/mm.h), an unsigned long of 32 bits: RAM
+    // ending at 4 GiB already bounces.
+    u64 dma_pfn_limit = (profile_.zone_dma ? arm_dma_limit : 0xffffffffULL) / profile_.page_size;
+    bool needed = memblock_.end_of_dram() / profile_.page_size > dma_pfn_limit;
     if (profile_.lpae && profile_.swiotlb && measured) {
         start_kernel_allocations();
         swiotlb(needed, features_.arm_swiotlb_below_dma_limit ? arm_dma_limit : 0xffffffffULL);

@@ -2,6 +2,7 @@
 // arch/arm64: setup_arch() in its order (arch/arm64/kernel/setup.c), arm64_memblock_init()
 // and zone_sizes_init() (arch/arm64/mm/init.c), the early page tables (arch/arm64/mm/mmu.c).
 #include <bit>
+#include <set>
 
 #include "kernel/simulation.hpp"
 
@@ -91,18 +92,88 @@ void BootSimulation::mem_limit_remove_map(u64 limit) {
     memblock_.cap(0, cut);
 }
 
+// arch/arm64/mm/pageattr.c can_set_direct_map(): the linear map is built page by page when
+// rodata is full (CONFIG_RODATA_FULL_DEFAULT_ENABLED; rodata= is not modelled), when
+// DEBUG_PAGEALLOC is on, or when KFENCE's pool comes late (arm64_kfence_can_set_direct_map():
+// CONFIG_KFENCE_SAMPLE_INTERVAL 0).
+bool BootSimulation::linear_map_by_pages() const {
+    bool kfence_late = profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) == 0;
+    return profile_.has("CONFIG_RODATA_FULL_DEFAULT_ENABLED") || profile_.has("CONFIG_DEBUG_PAGEALLOC_ENABLE_DEFAULT") ||
+           kfence_late;
+}
+
+// paging_init() → map_mem() page by page: one page-table page per PMD_SIZE block (B: 2 MiB
+// with 4 KiB pages, 32 MiB with 16 KiB) and per PUD_SIZE (G: 1 GiB / 64 GiB) of mapped
+// memory, one per further PGDIR-level span, plus the build's constant (the kernel text, mapped
+// apart with blocks, needs none).
+u64 BootSimulation::linear_map_tables_by_pages() const {
+    u64 blocks = units_touched(level_size(1), false), gigs = units_touched(level_size(2), false);
+    long pages = static_cast<long>(blocks + gigs + units_touched(level_size(3), false)) - 1 +
+                 static_cast<long>(profile_.build_number("page_table_constant"));
+    return static_cast<u64>(std::max(pages, 0L));
+}
+
+// map_mem() with block mappings (arch/arm64/mm/mmu.c init_pmd(), alloc_init_pud()): the memory
+// ranges that are not NOMAP, page aligned inward, with the kernel's [_text, __init_begin)
+// mapped apart. A PMD_SIZE block not wholly inside one range needs a table of pages, a
+// PUD_SIZE one a table of blocks (PUD blocks with 4 KiB pages only, pud_sect_supported()),
+// and each PGDIR span one table; so does every block of an early KFENCE pool. Without the
+// vmlinux's __init_begin it is taken to fall inside a block (one more table).
+u64 BootSimulation::linear_map_tables_by_blocks(const std::optional<Range>& kfence_pool) const {
+    u64 page = profile_.page_size;
+    u64 init_begin = kernel_ + (optional_build("init_begin_offset") ? optional_build("init_begin_offset") : page);
+    std::vector<std::pair<u64, u64>> ranges;  // [start, end)
+    for (const detail::MemblockRegion& r : memblock_.memory()) {
+        if (r.nomap) continue;
+        u64 start = align_up(r.base, page), end = align_down(r.end(), page);
+        for (auto [from, to] : {std::pair{start, std::min(end, kernel_)}, std::pair{std::max(start, kernel_), std::min(end, init_begin)},
+                                std::pair{std::max(start, init_begin), end}}) {
+            // The pool is mapped apart: it splits the range it lies in.
+            if (kfence_pool && from <= kfence_pool->start && kfence_pool->last() < to) {
+                if (from < kfence_pool->start) ranges.emplace_back(from, kfence_pool->start);
+                from = kfence_pool->last() + 1;
+            }
+            if (from < to) ranges.emplace_back(from, to);
+        }
+    }
+    // The blocks of `size` some range touches without covering them whole.
+    auto split_blocks = [&](u64 size) {
+        std::set<u64> split;
+        for (const auto& range : ranges) {
+            for (u64 edge : {range.first, range.second}) {
+                if (edge % size) split.insert(edge / size);
+            }
+        }
+        return split;
+    };
+    std::set<u64> tables_of_pages = split_blocks(level_size(1));
+    if (kfence_pool) {  // mapped page by page: a table for every block of it
+        for (u64 block = kfence_pool->start / level_size(1); block <= kfence_pool->last() / level_size(1); ++block) {
+            tables_of_pages.insert(block);
+        }
+    }
+    u64 tables = tables_of_pages.size();
+    tables += page == 4096 ? split_blocks(level_size(2)).size() : units_touched(level_size(2), false);
+    std::set<u64> spans;
+    for (const auto& range : ranges) {
+        for (u64 span = range.first / level_size(3); span <= (range.second - 1) / level_size(3); ++span) spans.insert(span);
+    }
+    return tables + spans.size();
+}
+
 // The allocations between the reserved-memory scan and dma_contiguous_reserve().
 // Returns false when the boot stops here (the kernel panics).
 bool BootSimulation::arm64_early_allocations() {
     u64 page = profile_.page_size;
-    // paging_init(): the linear map is built page by page (rodata=full), so one page-table
-    // page per PMD_SIZE block (B: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB) and per PUD_SIZE
-    // (G: 1 GiB / 64 GiB) of mapped memory, one per further PGDIR-level span, plus the
-    // build's constant; one page at a time.
-    u64 blocks = units_touched(level_size(1), false), gigs = units_touched(level_size(2), false);
-    long pages = static_cast<long>(blocks + gigs + units_touched(level_size(3), false)) - 1 +
-                 static_cast<long>(profile_.build_number("page_table_constant"));
-    u64 wanted = static_cast<u64>(std::max(pages, 0L));
+    // map_mem() → arm64_kfence_alloc_pool(): with CONFIG_KFENCE_SAMPLE_INTERVAL not 0 the
+    // KFENCE pool comes first, KFENCE_POOL_SIZE = (CONFIG_KFENCE_NUM_OBJECTS + 1) * 2 pages
+    // (include/linux/kfence.h), and is mapped page by page (arm64_kfence_map_pool()).
+    std::optional<Range> kfence_pool;
+    if (profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) != 0) {
+        u64 size = (profile_.number("CONFIG_KFENCE_NUM_OBJECTS").value_or(255) + 1) * 2 * page;
+        if (auto base = memblock_.alloc(size, page)) kfence_pool = Range{*base, size};
+    }
+    u64 wanted = linear_map_by_pages() ? linear_map_tables_by_pages() : linear_map_tables_by_blocks(kfence_pool);
     if (memblock_.memory().empty() || memblock_.alloc_run(wanted, page, page, memblock_.current_limit()) < wanted) {
         // arch/arm64/mm/mmu.c early_pgtable_alloc(): no free page left for a table.
         log("Kernel panic - not syncing: Failed to allocate page table page");
@@ -117,13 +188,14 @@ bool BootSimulation::arm64_early_allocations() {
     }
     memblock_.alloc(unflattened_size(), pointer_bytes());
 
-    std::optional<u64> node_data = numa_init();
+    // Without NUMA the pg_data_t is contig_page_data, in the kernel image's section.
+    u64 pgdat = numa_init().value_or(kernel_);
     // bootmem_init() → arm64_hugetlb_cma_reserve() (arch/arm64/mm/hugetlbpage.c): order
     // PUD_SHIFT - PAGE_SHIFT with 4 KiB pages, else CONT_PMD_SHIFT - PAGE_SHIFT; both are
     // PMD_SIZE (HPAGE_SIZE, one table of page_size / 8 entries of pages) times 512 or 32.
     u64 pmd = profile_.page_size * (profile_.page_size / 8);
     hugetlb_cma_reserve(profile_.page_size == 4096 ? pmd * 512 : pmd * 32, pmd);
-    sparse_init(node_data);
+    sparse_init(pgdat);
     return true;
 }
 

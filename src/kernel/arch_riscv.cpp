@@ -129,7 +129,7 @@ void BootSimulation::boot_riscv64() {
     if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
     late_static_regions();
     memblock_.alloc(unflattened_size(), pointer_bytes());
-    sparse_init(numa_init());
+    sparse_init(numa_init().value_or(kernel_));  // no NUMA: contig_page_data, in the image
     std::vector<std::pair<std::string, u64>> ends = {{"DMA32", dma32_limit}, {"Normal", end}};
     set_zones(ends);
     log_zone_block();

@@ -255,8 +255,10 @@ bool BootSimulation::has_hotplug_memory() const {
     return std::any_of(memblock_.memory().begin(), memblock_.memory().end(), [](const auto& r) { return r.hotplug; });
 }
 
-// arch_numa_init() with one faked node and its NODE_DATA.
+// arch_numa_init() with one faked node and its NODE_DATA. Without CONFIG_NUMA it is empty:
+// the one node is the static contig_page_data (mm/mm_init.c), allocated nothing.
 std::optional<u64> BootSimulation::numa_init() {
+    if (!profile_.has("CONFIG_NUMA")) return std::nullopt;
     u64 page = profile_.page_size;
     if (features_.numa_memblks && has_hotplug_memory()) {
         // mm/numa_memblks.c numa_memblks_init() clears every hotplug flag on DT systems.
@@ -281,8 +283,9 @@ std::optional<u64> BootSimulation::numa_init() {
     return node_data;
 }
 
-// sparse_init(): the section roots, usemaps and the memory map; usemaps go next to NODE_DATA.
-void BootSimulation::sparse_init(std::optional<u64> node_data) {
+// sparse_init(): the section roots, usemaps and the memory map; usemaps go next to the node's
+// pg_data_t (`pgdat`) when memory can be removed.
+void BootSimulation::sparse_init(u64 pgdat) {
     u64 page = profile_.page_size;
     memblock_.alloc(build("section_roots_bytes"), 64);  // memblocks_present()
     u64 section = build("section_size_bytes");
@@ -292,10 +295,13 @@ void BootSimulation::sparse_init(std::optional<u64> node_data) {
     // space with 4 KiB pages, 64 GiB with 16 KiB.
     u64 root_span = build("sparse_index_bytes") / 32 * section;
     memblock_.alloc_run(units_touched(root_span, true), build("sparse_index_bytes"), 64, memblock_.current_limit());
-    // sparse_early_usemaps_alloc_pgdat_section(): inside NODE_DATA's section if it can.
+    // sparse_early_usemaps_alloc_pgdat_section(): with CONFIG_MEMORY_HOTREMOVE inside the
+    // section of the pg_data_t if it can, else anywhere (memblock_alloc_node()).
     u64 usemaps = build("usemap_bytes_per_section") * sections;
-    u64 goal = node_data ? align_down(*node_data, section) : 0;
-    if (!memblock_.alloc(usemaps, 64, goal, goal + section)) memblock_.alloc(usemaps, 64);
+    u64 goal = align_down(pgdat, section);
+    if (!profile_.has("CONFIG_MEMORY_HOTREMOVE") || !memblock_.alloc(usemaps, 64, goal, goal + section)) {
+        memblock_.alloc(usemaps, 64);
+    }
     // sparse_buffer_init(): one block of section_map_size() (a section's struct pages
     // rounded up to PMD_SIZE) for every section.
     u64 memmap = build("memmap_bytes_per_section");

@@ -256,7 +256,7 @@ private:
     }
     bool has_hotplug_memory() const;
     std::optional<u64> numa_init();
-    void sparse_init(std::optional<u64> node_data);
+    void sparse_init(u64 pgdat);
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);
     std::optional<u64> zone_movable_pfn();
     void log_zone_block();
@@ -265,6 +265,9 @@ private:
 
     void boot_arm64();
     void remove_unaddressable_arm64(u64 kernel_end);
+    bool linear_map_by_pages() const;
+    u64 linear_map_tables_by_pages() const;
+    u64 linear_map_tables_by_blocks(const std::optional<Range>& kfence_pool) const;
     void mem_limit_remove_map(u64 limit);
     bool arm64_early_allocations();
     u64 arm64_zones();
