@@ -179,17 +179,9 @@ void BootSimulation::boot_arm() {
     set_zones(ends);
     log_zone_block();
     count_kernel_pages();
-    // alloc_node_mem_map(): FLATMEM's struct page array must fit in lowmem.
-    u64 order_bytes = profile_.page_size << 11;
-    u64 first = align_down(memblock_.start_of_dram(), order_bytes);
-    u64 last = align_up(memblock_.end_of_dram(), order_bytes);
-    u64 memmap = (last - first) / profile_.page_size * build("sizeof_struct_page");
-    if (!memblock_.alloc(memmap, 64)) {
-        log(fmt::format("Kernel panic - not syncing: Failed to allocate {} bytes for node 0 memory map", memmap));
-        return;
-    }
+    if (!flatmem_memmap()) return;  // it must fit in lowmem
     if (measured) {
-        arm_usemaps();
+        flatmem_usemaps();
         // request_standard_resources(): one resource per mapped memory range.
         for (const detail::MemblockRegion& r : memblock_.memory()) {
             if (!r.nomap) memblock_.alloc(build("resource_bytes_per_memory_region"), 64);
@@ -270,19 +262,6 @@ std::vector<Range> BootSimulation::cma_remap_areas() const {
         if (area.name == "reserved") areas.push_back(Range{area.base, area.size});
     }
     return areas;
-}
-
-// setup_usemap(): the pageblock flags of each populated zone (4 bits per pageblock,
-// whole longs).
-void BootSimulation::arm_usemaps() {
-    u64 page = profile_.page_size;
-    u64 pageblock_pages = profile_.pageblock_bytes / page;
-    for (const Zone& zone : prediction_.zones) {
-        if (!zone.range) continue;
-        u64 start_pfn = zone.range->start / page, pages = zone.range->size / page;
-        u64 blocks = align_up(pages + (start_pfn & (pageblock_pages - 1)), pageblock_pages) / pageblock_pages;
-        memblock_.alloc(align_up(blocks * 4, 32) / 8, 64);
-    }
 }
 
 }  // namespace dtmem::detail

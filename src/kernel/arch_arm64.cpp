@@ -174,6 +174,12 @@ bool BootSimulation::arm64_early_allocations() {
         if (auto base = memblock_.alloc(size, page)) kfence_pool = Range{*base, size};
     }
     u64 wanted = linear_map_by_pages() ? linear_map_tables_by_pages() : linear_map_tables_by_blocks(kfence_pool);
+    if (!linear_map_by_pages() && profile_.version < KernelVersion{6, 12, 0}) {
+        // Checked on 6.12 only: 6.1's paging_init() also maps the kernel image (map_kernel())
+        // and the ID map (create_idmap()) with tables of its own.
+        prediction_.unmodelled.push_back("the page tables of a linear map built with blocks (no rodata=full) before 6.12, "
+                                         "so the addresses allocated after them");
+    }
     if (memblock_.memory().empty() || memblock_.alloc_run(wanted, page, page, memblock_.current_limit()) < wanted) {
         // arch/arm64/mm/mmu.c early_pgtable_alloc(): no free page left for a table.
         log("Kernel panic - not syncing: Failed to allocate page table page");

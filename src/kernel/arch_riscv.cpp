@@ -129,11 +129,17 @@ void BootSimulation::boot_riscv64() {
     if (entries && build("reserved_mem_entry_bytes")) memblock_.alloc(build("reserved_mem_entry_bytes") * entries, 64);
     late_static_regions();
     memblock_.alloc(unflattened_size(), pointer_bytes());
-    sparse_init(numa_init().value_or(kernel_));  // no NUMA: contig_page_data, in the image
+    std::optional<u64> node_data = numa_init();
+    bool flatmem = profile_.has("CONFIG_FLATMEM");
+    if (!flatmem) sparse_init(node_data.value_or(kernel_));  // no NUMA: contig_page_data, in the image
     std::vector<std::pair<std::string, u64>> ends = {{"DMA32", dma32_limit}, {"Normal", end}};
     set_zones(ends);
     log_zone_block();
     count_kernel_pages();
+    if (flatmem) {
+        if (!flatmem_memmap()) return;
+        flatmem_usemaps();
+    }
     // misc_mem_init() → arch_reserve_crashkernel() (6.9+, the generic code):
     // CRASH_ADDR_LOW_MAX is dma32_phys_limit, CRASH_ADDR_HIGH_MAX the end of DRAM,
     // CRASH_ALIGN PMD_SIZE. Before 6.9 riscv had its own reservation, not modelled.

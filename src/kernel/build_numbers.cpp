@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -35,16 +36,22 @@ int version_distance(const KernelVersion& a, const KernelVersion& b) {
     return std::abs((a.major * 100 + a.minor) - (b.major * 100 + b.minor));
 }
 
-// The measured (not derived) shipped profiles of `arch`, derived fields filled in.
-std::vector<KernelProfile> measured_profiles(Arch arch) {
-    std::vector<KernelProfile> measured;
-    for (const EmbeddedProfile& shipped : embedded_profiles()) {
-        KernelProfile candidate = shipped.make();
-        if (!candidate.derived_from.empty() || candidate.arch != arch) continue;
-        candidate.derive();
-        measured.push_back(std::move(candidate));
-    }
-    return measured;
+// The measured (not derived) shipped profiles of `arch`, derived fields filled in; made once,
+// as every prediction with estimates asks for them three times.
+const std::vector<KernelProfile>& measured_profiles(Arch arch) {
+    static const std::map<Arch, std::vector<KernelProfile>> by_arch = [] {
+        std::map<Arch, std::vector<KernelProfile>> measured;
+        for (const EmbeddedProfile& shipped : embedded_profiles()) {
+            KernelProfile candidate = shipped.make();
+            if (!candidate.derived_from.empty()) continue;
+            candidate.derive();
+            measured[candidate.arch].push_back(std::move(candidate));
+        }
+        return measured;
+    }();
+    static const std::vector<KernelProfile> none;
+    auto it = by_arch.find(arch);
+    return it == by_arch.end() ? none : it->second;
 }
 
 // The measured shipped profile a derived profile names, else the one of the same arch
@@ -55,12 +62,12 @@ KernelProfile nearest_measured(const KernelProfile& profile) {
         bool other_build_kind = candidate.page_size != profile.page_size || candidate.lpae != profile.lpae;
         return (other_build_kind ? 10000 : 0) + version_distance(candidate.version, profile.version);
     };
-    std::optional<KernelProfile> best;
-    for (KernelProfile& candidate : measured_profiles(profile.arch)) {
+    const KernelProfile* best = nullptr;
+    for (const KernelProfile& candidate : measured_profiles(profile.arch)) {
         if (candidate.id == profile.derived_from) return candidate;
         if (!best || distance(candidate) < distance(*best) ||
             (distance(candidate) == distance(*best) && candidate.version > best->version)) {
-            best = std::move(candidate);
+            best = &candidate;
         }
     }
     if (!best) {
@@ -135,7 +142,7 @@ void estimate_build_numbers(KernelProfile& profile) {
 
 KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
     KernelProfile bound = profile;
-    std::vector<KernelProfile> measured = measured_profiles(profile.arch);
+    const std::vector<KernelProfile>& measured = measured_profiles(profile.arch);
     // Twice a number, saturated: a profile file may give any 64-bit value.
     auto twice = [](std::int64_t value) {
         constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max(), kMin = std::numeric_limits<std::int64_t>::min();

@@ -325,4 +325,29 @@ void BootSimulation::sparse_init(u64 pgdat) {
     memblock_.alloc_run(tables, page, page, memblock_.current_limit());  // all memory lies above ram_base
 }
 
+// FLATMEM, free_area_init_node() → alloc_node_mem_map(): one struct page per page from
+// MAX_ORDER_NR_PAGES below the node's start to above its end, in one allocation. False when it
+// does not fit (the kernel panics).
+bool BootSimulation::flatmem_memmap() {
+    u64 first = align_down(memblock_.start_of_dram(), profile_.max_order_bytes);
+    u64 last = align_up(memblock_.end_of_dram(), profile_.max_order_bytes);
+    u64 memmap = (last - first) / profile_.page_size * build("sizeof_struct_page");
+    if (memblock_.alloc(memmap, 64)) return true;
+    log(fmt::format("Kernel panic - not syncing: Failed to allocate {} bytes for node 0 memory map", memmap));
+    return false;
+}
+
+// FLATMEM, setup_usemap(): the pageblock flags of each populated zone (NR_PAGEBLOCK_BITS, 4,
+// per pageblock, in whole longs).
+void BootSimulation::flatmem_usemaps() {
+    u64 page = profile_.page_size;
+    u64 pageblock_pages = profile_.pageblock_bytes / page, long_bits = pointer_bytes() * 8;
+    for (const Zone& zone : prediction_.zones) {
+        if (!zone.range) continue;
+        u64 start_pfn = zone.range->start / page, pages = zone.range->size / page;
+        u64 blocks = align_up(pages + (start_pfn & (pageblock_pages - 1)), pageblock_pages) / pageblock_pages;
+        memblock_.alloc(align_up(blocks * 4, long_bits) / 8, 64);
+    }
+}
+
 }  // namespace dtmem::detail

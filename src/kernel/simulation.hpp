@@ -257,6 +257,8 @@ private:
     bool has_hotplug_memory() const;
     std::optional<u64> numa_init();
     void sparse_init(u64 pgdat);
+    bool flatmem_memmap();
+    void flatmem_usemaps();
     void set_zones(const std::vector<std::pair<std::string, u64>>& ends);
     std::optional<u64> zone_movable_pfn();
     void log_zone_block();
@@ -289,7 +291,6 @@ private:
 
     std::vector<Range> cma_remap_areas() const;
 
-    void arm_usemaps();
 
     // ---- riscv64 (arch/riscv/kernel/setup.c, arch/riscv/mm/init.c) ----------
 

@@ -225,11 +225,15 @@ kernel_dir() {  # kernel_dir KERNEL_ID -> unpacked package directory
 	case $series in
 	5.10) suite=bullseye ;; 6.1) suite=bookworm ;; 6.12) suite=trixie ;; *) die "unknown series in $id" ;;
 	esac
+	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
 	case $flavour in
 	arm64|arm64-16k|armmp|armmp-lpae|riscv64) ;;
-	*) die "unknown flavour in $id" ;;
+	*)
+		# A kernel built here from Debian's linux-source (configs/FLAVOUR.config).
+		[ -f "$repo/tools/kernel-oracle/configs/$flavour.config" ] || die "unknown flavour in $id"
+		if [ -z "${!var:-}" ]; then "$repo/tools/kernel-oracle/build-kernel.sh" "$id" | tail -n1; return; fi
+		;;
 	esac
-	var="DTMEM_KERNEL_DIR_${id//[-.]/_}"
 	if [ -n "${!var:-}" ]; then
 		printf '%s' "${!var}"
 	elif [ -x "$repo/tools/debian-kernels.sh" ]; then
