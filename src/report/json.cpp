@@ -406,6 +406,7 @@ private:
                                                     profile.version.patch));
                 json_.member("description", profile.description);
             });
+            json_.member("cpus", prediction.inputs_used.cpus.value_or(1));
             json_.member("assumptions", prediction.assumptions);
             json_.key("zones").array([&] {
                 for (const Zone& zone : prediction.zones) {

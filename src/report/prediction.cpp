@@ -37,6 +37,7 @@ void write_prediction_text(std::ostream& out, const Tree& tree, const MemoryMap&
     auto address = [digits](u64 value) { return hex_padded(value, digits); };
     out << '\n' << bold(fmt::format("Kernel prediction: {} ({})", profile.id, profile.description), color) << '\n';
     for (const std::string& assumption : prediction.assumptions) out << "  assumes " << assumption << '\n';
+    out << fmt::format("  CPUs: {} possible\n", prediction.inputs_used.cpus.value_or(1));
     if (!prediction.hangs.empty()) out << "  hangs: " << prediction.hangs << '\n';
     out << "  Zones:\n";
     for (const Zone& zone : prediction.zones) {

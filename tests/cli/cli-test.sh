@@ -206,6 +206,11 @@ expect cpus-one 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cas
 check cpus-one-buffer -- grep -q 'software IO TLB: mapped \[mem 0x000000007ab00000-0x000000007ac00000\] (1MB)' "$work/out"
 check cpus-one-areas -- grep -q 'software IO TLB: area num 1\.' "$work/out"
 expect bad-cpus 2 "--cpus" -- "$dtmem" map "$work/board.dtb" --cpus 0
+# The count is reported: the tree's four CPU nodes, or --cpus.
+expect cpus-shown 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12
+check cpus-shown-text -- grep -qx '  CPUs: 4 possible' "$work/out"
+expect cpus-shown-json 0 "" -- "$dtmem" map "$smp4/board.dts" -I "$top/tests/kernel-cases/include" --kernel arm64-6.12 --cpus 2 --format json
+check cpus-shown-json-value -- grep -q '"cpus": 2,' "$work/out"
 
 printf '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tmemory@40000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0 0x40000000 0 0x80000000>;\n\t};\n\tpmem@100000000 {\n\t\tcompatible = "pmem-region";\n\t\treg = <1 0 0 0x40000000>;\n\t};\n};\n' >"$work/pmem.dts"
 expect pmem 0 "" -- "$dtmem" map "$work/pmem.dts" --kernel arm64-6.12
