@@ -78,10 +78,11 @@ u64 BootSimulation::riscv_page_tables(u64 ram_base, u64 kernel, u64 kernel_end, 
 }
 
 void BootSimulation::boot_riscv64() {
+    // parse_dtb(): early_init_dt_scan() reads the memory nodes, then the model is printed.
+    scan_memory(features_.riscv_memory_below_kernel ? 0 : kernel_, ~u64{0});
     if (const Property* model = tree_.find_property(tree_.root(), "model"); model && model->as_string()) {
         log(fmt::format("Machine model: {}", *model->as_string()));
     }
-    scan_memory(0, ~u64{0});
     if (no_memory_left()) return;
     swiotlb_parameters();  // parse_early_param()
     u64 page = profile_.page_size;
@@ -142,11 +143,14 @@ void BootSimulation::boot_riscv64() {
     }
     // misc_mem_init() → arch_reserve_crashkernel() (6.9+, the generic code):
     // CRASH_ADDR_LOW_MAX is dma32_phys_limit, CRASH_ADDR_HIGH_MAX the end of DRAM,
-    // CRASH_ALIGN PMD_SIZE. Before 6.9 riscv had its own reservation, not modelled.
+    // CRASH_ALIGN PMD_SIZE. Before, riscv's own reserve_crashkernel(), which 6.6 extended
+    // with ",high"/",low" (not modelled).
     if (profile_.version >= KernelVersion{6, 9, 0}) {
         reserve_crashkernel(dma32_limit, end, 2 * kMiB);
+    } else if (profile_.version < KernelVersion{6, 6, 0}) {
+        reserve_crashkernel_riscv_before_6_6();
     } else if (cmdline_.text.find("crashkernel=") != std::string::npos) {
-        prediction_.unmodelled.push_back("crashkernel= on riscv64 before 6.9");
+        prediction_.unmodelled.push_back("crashkernel= on riscv64 6.6 to 6.8");
         prediction_.unpredicted_lines.push_back("crashkernel");
         prediction_.unpredicted_lines.push_back("cannot allocate crashkernel");
     }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // crashkernel=: the parser of kernel/crash_core.c (6.1) / kernel/crash_reserve.c (6.12)
 // and the reservations: arch/arm64/mm/init.c reserve_crashkernel() (6.1), the generic
-// reserve_crashkernel_generic() (6.12: arm64 and riscv64), arch/arm/kernel/setup.c
-// reserve_crashkernel() (32-bit ARM).
+// reserve_crashkernel_generic() (6.12: arm64 and riscv64), arch/riscv/mm/init.c
+// reserve_crashkernel() (riscv64 6.1), arch/arm/kernel/setup.c reserve_crashkernel() (32-bit ARM).
 #include "kernel/simulation.hpp"
 
 namespace dtmem::detail {
@@ -190,6 +190,26 @@ void BootSimulation::reserve_crashkernel(u64 low_max, u64 high_max, u64 align) {
     }
     log(fmt::format("crashkernel reserved: {} - {} ({} MB)", hex_padded(*base, 16), hex_padded(*base + size, 16),
                     size >> 20));
+    crash_region("crash kernel", *base, size);
+}
+
+// riscv64 before 6.6 (arch/riscv/mm/init.c reserve_crashkernel(), as in 6.1): no
+// ",high"/",low"; PMD_SIZE aligned, first below SZ_4G - 1, an exclusive end, so with memory
+// past 4 GiB the region ends 2 MiB below it; then anywhere.
+void BootSimulation::reserve_crashkernel_riscv_before_6_6() {
+    if (!crashkernel_wanted()) return;
+    CrashRequest request = parse_crashkernel(memblock_.phys_mem_size(), "");
+    if (request.status != CrashRequest::Ok || !request.size) return;
+    u64 size = align_up(request.size, profile_.page_size);
+    u64 start = request.base ? request.base : memblock_.start_of_dram();
+    u64 end = request.base ? request.base + size : memblock_.end_of_dram();
+    std::optional<u64> base = memblock_.alloc_range(size, 2 * kMiB, start, std::min(end, k4GiB - 1));
+    if (!base) base = memblock_.alloc_range(size, 2 * kMiB, start, end);
+    if (!base) {
+        log(fmt::format("crashkernel: couldn't allocate {}KB", size >> 10));
+        return;
+    }
+    log(fmt::format("crashkernel: reserved {} - {} ({} MB)", hex_padded(*base, 16), hex_padded(*base + size, 16), size >> 20));
     crash_region("crash kernel", *base, size);
 }
 

@@ -56,6 +56,11 @@ struct KernelFeatures {
     // order), not to HUGETLB_PAGE_ORDER: recorded on 6.12.118 (a 1 GiB area on arm64 starts at
     // a 1 GiB boundary or fails with -ENOMEM), 6.1.192 aligns to 2 MiB. 6.6 unverified, taken as 6.1.
     bool hugetlb_cma_gigantic_alignment = false;
+    // 6.4 ("riscv: Use PUD/P4D/PGD pages for the linear mapping"): riscv64's linear map
+    // starts at the start of DRAM. Before, it started at the kernel's load address
+    // (MIN_MEMBLOCK_ADDR), and early_init_dt_add_memory_arch() ignored the memory below it:
+    // recorded on a 6.1.192 build ("OF: fdt: Ignoring memory range 0x80000000 - 0x80200000").
+    bool riscv_memory_below_kernel = false;
 };
 
 inline KernelFeatures kernel_features(const KernelVersion& version) {
@@ -78,6 +83,7 @@ inline KernelFeatures kernel_features(const KernelVersion& version) {
     f.crashkernel_generic = v6_6;
     f.hugetlb_cma_gigantic_alignment = v6_12;
     f.reserved_mem_reg_nodes_late = version >= KernelVersion{6, 12, 13};
+    f.riscv_memory_below_kernel = version >= KernelVersion{6, 4, 0};
     return f;
 }
 

@@ -240,6 +240,7 @@ private:
     void crash_region(std::string name, u64 base, u64 size);
     bool reserve_crashkernel_low(u64 size, u64 low_max, u64 align);
     void reserve_crashkernel(u64 low_max, u64 high_max, u64 align);
+    void reserve_crashkernel_riscv_before_6_6();
     void reserve_crashkernel_arm(u64 lowmem_end);
 
     // ---- mm init (mm/mm_init.c, mm/sparse.c, mm/percpu.c): zones, sparse, hashes -----
