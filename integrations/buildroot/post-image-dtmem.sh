@@ -12,6 +12,8 @@
 # arguments, which win. Buildroot gives every post-image script the same arguments, so
 # arguments that are not DTMEM_* settings belong to the other scripts and are ignored.
 #   DTMEM_KERNEL_CONFIG  the kernel .config (default: BUILD_DIR/linux-*/.config)
+#   DTMEM_VMLINUX        the kernel's vmlinux with DWARF (default: the one beside that .config
+#                        when it sets CONFIG_DEBUG_INFO; none otherwise)
 #   DTMEM_BOOTARGS       kernel command line replacing /chosen/bootargs (with spaces: environment only)
 #   DTMEM_MEMORY         RAM banks BASE:SIZE replacing the memory nodes, separated by commas or spaces
 #   DTMEM_LOAD           where the boot loader puts things: kernel=ADDR,dtb=ADDR,initrd=ADDR:SIZE
@@ -30,7 +32,7 @@ binaries=$(cd "$binaries" && pwd)
 shift || true
 for arg in "$@"; do
   case $arg in
-    DTMEM_KERNEL_CONFIG=* | DTMEM_BOOTARGS=* | DTMEM_MEMORY=* | DTMEM_LOAD=* | DTMEM_FAIL_ON=* | \
+    DTMEM_KERNEL_CONFIG=* | DTMEM_VMLINUX=* | DTMEM_BOOTARGS=* | DTMEM_MEMORY=* | DTMEM_LOAD=* | DTMEM_FAIL_ON=* | \
       DTMEM_DTBS=* | DTMEM_ARGS=*)
       printf -v "${arg%%=*}" '%s' "${arg#*=}" ;;
     DTMEM_*) die "unknown setting ${arg%%=*}" ;;
@@ -61,6 +63,12 @@ if [ -n "$config" ]; then
   case $(sed -n 's|^# Linux/\([^ ]*\) .* Kernel Configuration$|\1|p' "$config") in
     arm64 | riscv) [ ! -f "$binaries/Image" ] || options+=(--kernel-image "$binaries/Image") ;;
   esac
+  # The build's own struct, image and per-CPU sizes, when its vmlinux has DWARF.
+  vmlinux=${DTMEM_VMLINUX:-}
+  if [ -z "$vmlinux" ] && [ -f "$(dirname "$config")/vmlinux" ] && grep -q '^CONFIG_DEBUG_INFO=y' "$config"; then
+    vmlinux=$(dirname "$config")/vmlinux
+  fi
+  [ -z "$vmlinux" ] || options+=(--vmlinux "$(cd "$(dirname "$vmlinux")" && pwd)/$(basename "$vmlinux")")
 else
   echo "post-image-dtmem.sh: no kernel .config found: dtmem predicts for its default kernel of the arch" >&2
 fi

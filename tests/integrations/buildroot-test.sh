@@ -128,6 +128,18 @@ post_image load 0 warning -- DTMEM_LOAD=kernel=0x90000000,dtb=0x98000000
 check load-overlap-left -- grep -q '\[reserved-overlap\]$' "$work/out"
 check load-no-collision -- bash -c "! grep -q 'reservation-fails' '$work/out'"
 
+# The vmlinux reaches dtmem (README.md is no ELF: dtmem's own error says it read it): named,
+# or the one beside the .config when it sets CONFIG_DEBUG_INFO; without it, left out.
+post_image vmlinux-named 2 clean DTMEM_VMLINUX="$source/README.md"
+check vmlinux-named-read -- grep -q 'README.md: not an ELF file' "$work/out"
+cp "$source/README.md" "$work/build/linux-6.12/vmlinux"
+post_image vmlinux-no-debug-info 0 clean
+echo CONFIG_DEBUG_INFO=y >>"$work/build/linux-6.12/.config"
+post_image vmlinux-debug-info 2 clean
+check vmlinux-debug-info-read -- grep -q 'linux-6.12/vmlinux: not an ELF file' "$work/out"
+rm "$work/build/linux-6.12/vmlinux"
+kernel_config 4k
+
 # The Image in BINARIES_DIR gives the kernel's size.
 post_image image 1 image DTMEM_FAIL_ON=warning
 check image-finding -- grep -q 'overlaps the kernel image at the assumed load address 0x40200000' "$work/out"

@@ -6,7 +6,7 @@
 # kernel build tree of DTBs compiled from boards/. A board with an error fails the task
 # naming the rule, a clean one passes, DTMEM_FAIL_ON=none passes and still writes the
 # reports, warnings reach bbwarn one a line, the SARIF is valid, and the kernel's .config,
-# DTMEM_BOOTARGS, DTMEM_MEMORY and DTMEM_LOAD reach dtmem.
+# its vmlinux, DTMEM_BOOTARGS, DTMEM_MEMORY and DTMEM_LOAD reach dtmem.
 #   yocto-class-test.sh DTMEM_BINARY SOURCE_DIR
 set -euo pipefail
 . "$(dirname "$0")/harness.sh"
@@ -54,7 +54,7 @@ task() {
   shift
   status=0
   env PATH="$work/bin:$PATH" B="$build" ARCH=arm64 DTMEM_DTB_DIR="$dts" DTMEM_DEVICETREE=acme/two-banks.dtb \
-    DTMEM_REPORTDIR="$work/$name" DTMEM_FAIL_ON=error DTMEM_KERNEL_CONFIG= DTMEM_BOOTARGS= DTMEM_MEMORY= \
+    DTMEM_REPORTDIR="$work/$name" DTMEM_FAIL_ON=error DTMEM_KERNEL_CONFIG= DTMEM_VMLINUX= DTMEM_BOOTARGS= DTMEM_MEMORY= \
     DTMEM_LOAD= DTMEM_ARGS= "$@" \
     sh -ec '. "$1"; . "$2"; do_dtmem_lint' sh "$work/stubs.sh" "$work/functions.sh" >"$work/$name.log" 2>&1 || status=$?
 }
@@ -102,6 +102,21 @@ check "the SARIF has them" sarif "$work/warnings/acme/carveouts.sarif" reservati
 task fail-on-warning DTMEM_DEVICETREE=acme/carveouts.dtb DTMEM_FAIL_ON=warning
 check "DTMEM_FAIL_ON=warning fails on warnings" test "$status" -ne 0
 check "with them in the message" logged fail-on-warning '^acme/carveouts.dtb: warning: .*\[reserved-overlap\]$'
+
+# The vmlinux reaches dtmem (README.md is no ELF: dtmem's own error says it read it): named,
+# or ${B}/vmlinux when the .config has DEBUG_INFO; without DEBUG_INFO it is left out.
+task vmlinux-named DTMEM_VMLINUX="$source/README.md"
+check "DTMEM_VMLINUX reaches dtmem" logged vmlinux-named 'README.md: not an ELF file'
+cp "$source/README.md" "$build/vmlinux"
+cp "$build/.config" "$work/config-saved"
+grep -v '^CONFIG_DEBUG_INFO=' "$work/config-saved" >"$build/.config" || true
+task vmlinux-no-debug-info
+check "B/vmlinux is not read without CONFIG_DEBUG_INFO" test "$status" -eq 0
+echo CONFIG_DEBUG_INFO=y >>"$build/.config"
+task vmlinux-debug-info
+check "B/vmlinux is read with CONFIG_DEBUG_INFO" logged vmlinux-debug-info 'vmlinux: not an ELF file'
+mv "$work/config-saved" "$build/.config"
+rm "$build/vmlinux"
 
 task bootargs DTMEM_BOOTARGS="console=ttyAMA0 mem=1G"
 check "DTMEM_BOOTARGS reaches dtmem" logged bootargs '^WARNING: .*"Memory limited to 1024MB" \[cmdline-adjusted\]$'

@@ -18,6 +18,9 @@ DTMEM_ARGS ?= ""
 DTMEM_FAIL_ON ?= "error"
 # The kernel .config to predict for; empty: ${B}/.config when there is one (a kernel build).
 DTMEM_KERNEL_CONFIG ?= ""
+# The kernel's vmlinux with DWARF (dtmem --vmlinux: that build's struct, image and per-CPU
+# sizes); empty: ${B}/vmlinux when the .config has CONFIG_DEBUG_INFO, else none.
+DTMEM_VMLINUX ?= ""
 # The DTBs, relative to DTMEM_DTB_DIR (shell patterns allowed, overlays skipped): a
 # kernel's KERNEL_DEVICETREE, or every DTB a devicetree recipe compiled.
 DTMEM_DTB_DIR ??= "${@'${B}' if bb.data.inherits_class('devicetree', d) else '${B}/arch/${ARCH}/boot/dts'}"
@@ -56,6 +59,10 @@ do_dtmem_lint() {
 	if [ -z "$config" ] && [ -f "${B}/.config" ]; then
 		config="${B}/.config"
 	fi
+	vmlinux="${DTMEM_VMLINUX}"
+	if [ -z "$vmlinux" ] && [ -f "${B}/vmlinux" ] && [ -n "$config" ] && grep -q '^CONFIG_DEBUG_INFO=y' "$config"; then
+		vmlinux="${B}/vmlinux"
+	fi
 	if [ -n "$config" ]; then
 		set -- --kernel-config="$config"
 	else
@@ -64,6 +71,9 @@ do_dtmem_lint() {
 		riscv) set -- --arch=riscv64 ;;
 		*) set -- --arch="${ARCH}" ;;
 		esac
+	fi
+	if [ -n "$vmlinux" ]; then
+		set -- "$@" --vmlinux="$vmlinux"
 	fi
 	if [ -n "${DTMEM_BOOTARGS}" ]; then
 		set -- "$@" --bootargs="${DTMEM_BOOTARGS}"
