@@ -135,11 +135,12 @@ std::string profile_to_yaml(const KernelProfile& profile) {
         }
         out << YAML::EndMap;
     };
-    for (const auto& [name, value] : profile.build) {
-        if (name != "default") entry(name, [&] { out << value; });
+    // Not structured bindings: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& number : profile.build) {
+        if (number.first != "default") entry(number.first, [&] { out << number.second; });
     }
-    for (const auto& [name, values] : profile.build_lists) {
-        entry(name, [&] { out << YAML::Flow << values; });
+    for (const auto& list : profile.build_lists) {
+        entry(list.first, [&] { out << YAML::Flow << list.second; });
     }
     out << YAML::EndMap << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
