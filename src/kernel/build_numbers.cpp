@@ -4,6 +4,7 @@
 #include "kernel/build_numbers.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -14,10 +15,15 @@
 #include "dtmem/error.hpp"
 #include "dtmem/vmlinux.hpp"
 #include "kernel/embedded_rules.hpp"
+#include "kernel/simulation.hpp"  // align_up()
 
 namespace dtmem {
 using detail::EmbeddedProfile;
 using detail::embedded_profiles;
+using detail::align_up;
+using detail::FirstChunk;
+using detail::first_chunk;
+using detail::pcpu_small_allocations;
 
 namespace {
 
@@ -166,6 +172,43 @@ KernelProfile estimate_bound(const KernelProfile& profile, bool high) {
     return bound;
 }
 
+// mm/percpu.c pcpu_build_alloc_info() for pcpu_embed_first_chunk(PERCPU_MODULE_RESERVE,
+// PERCPU_DYNAMIC_RESERVE, PAGE_SIZE, ...): the parts fill PFN_ALIGN(their sum); the unit is at
+// least PCPU_MIN_UNIT_SIZE (include/linux/percpu.h). Nothing for CONFIG_MEM_ALLOC_PROFILING,
+// whose module reserve changed from release to release.
+std::optional<FirstChunk> first_chunk(const KernelProfile& profile, u64 static_bytes) {
+    if (profile.has("CONFIG_MEM_ALLOC_PROFILING")) return std::nullopt;
+    if (static_bytes >= (u64{1} << 32)) return FirstChunk{0, 0, 0, static_bytes};  // not a kernel's: refused, never wrapped
+    u64 reserved = profile.has("CONFIG_MODULES") ? 8 << 10 : 0;
+    u64 dynamic_reserve = profile.has("CONFIG_64BIT") ? 28 << 10 : 20 << 10;
+    if (profile.has("CONFIG_RANDOM_KMALLOC_CACHES")) dynamic_reserve <<= 2;  // PERCPU_DYNAMIC_SIZE_SHIFT 12
+    u64 sum = align_up(static_bytes + reserved + dynamic_reserve, profile.page_size);
+    return FirstChunk{static_bytes, reserved, sum - static_bytes - reserved, std::max<u64>(sum, 32 << 10)};
+}
+
+// The chunk slot lists (__pcpu_size_to_slot(unit) + 4 list heads), then
+// pcpu_alloc_first_chunk() for the reserved part, if any, and the dynamic one: the chunk with
+// its populated bitmap, alloc_map and bound_map (a bit per PCPU_MIN_ALLOC_SIZE, 4 bytes, of the
+// page-aligned region) and a pcpu_block_md per page.
+std::vector<std::int64_t> pcpu_small_allocations(const KernelProfile& profile, const FirstChunk& chunk, u64 chunk_struct,
+                                                 u64 block_md) {
+    u64 word = profile.has("CONFIG_64BIT") ? 8 : 4, page = profile.page_size;
+    auto longs = [&](u64 bits) { return static_cast<std::int64_t>((bits + word * 8 - 1) / (word * 8) * word); };
+    u64 slot = std::max<int>(static_cast<int>(std::bit_width(chunk.unit)) - 5 + 2, 1);  // PCPU_SLOT_BASE_SHIFT 5
+    std::vector<std::int64_t> sizes = {static_cast<std::int64_t>((slot + 4) * 2 * word)};
+    u64 static_aligned = align_up(chunk.static_bytes, 4);  // the dynamic part gives the difference
+    auto region_maps = [&](u64 offset, u64 size) {
+        u64 region = align_up(offset % page + size, page), bits = region / 4;
+        for (std::int64_t bytes : {static_cast<std::int64_t>(chunk_struct) + longs(region / page), longs(bits), longs(bits + 1),
+                                   static_cast<std::int64_t>(region / page * block_md)}) {
+            sizes.push_back(bytes);
+        }
+    };
+    if (chunk.reserved) region_maps(static_aligned, chunk.reserved);
+    region_maps(static_aligned + chunk.reserved, chunk.dynamic - (static_aligned - chunk.static_bytes));
+    return sizes;
+}
+
 }  // namespace detail
 
 namespace {
@@ -189,26 +232,14 @@ const std::vector<StructNumber>& struct_numbers() {
     return numbers;
 }
 
-// The size of the per-CPU first chunk's unit, as mm/percpu.c pcpu_build_alloc_info() sizes it
-// for pcpu_embed_first_chunk(PERCPU_MODULE_RESERVE, PERCPU_DYNAMIC_RESERVE, PAGE_SIZE, ...):
-// PFN_ALIGN(static + reserved + dynamic), at least PCPU_MIN_UNIT_SIZE (include/linux/percpu.h).
-// Nothing for CONFIG_MEM_ALLOC_PROFILING, whose module reserve changed from release to release.
-std::optional<u64> pcpu_unit_bytes(const KernelProfile& profile, u64 static_bytes) {
-    if (profile.has("CONFIG_MEM_ALLOC_PROFILING")) return std::nullopt;
-    if (static_bytes >= (u64{1} << 32)) return static_bytes;  // not a kernel's: refused, never wrapped
-    u64 module_reserve = profile.has("CONFIG_MODULES") ? 8 << 10 : 0;
-    u64 dynamic_reserve = profile.has("CONFIG_64BIT") ? 28 << 10 : 20 << 10;
-    if (profile.has("CONFIG_RANDOM_KMALLOC_CACHES")) dynamic_reserve <<= 2;  // PERCPU_DYNAMIC_SIZE_SHIFT 12
-    u64 sum = static_bytes + module_reserve + dynamic_reserve;
-    u64 unit = (sum + profile.page_size - 1) / profile.page_size * profile.page_size;
-    return std::max<u64>(unit, 32 << 10);
-}
-
 }  // namespace
 
 void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     std::vector<StructQuery> structs;
     for (const StructNumber& number : struct_numbers()) structs.push_back(number.query);
+    for (const char* name : {"pcpu_chunk", "pcpu_block_md"}) structs.push_back({name, "mm/percpu.c"});
+    for (const char* name : {"mem_section", "mem_section_usage"}) structs.push_back({name, "mm/sparse.c"});
+    structs.push_back({"kfence_metadata", "mm/kfence/core.c"});
     VmlinuxFacts facts = read_vmlinux(path, structs, {"_start", "_text", "_stext", "_end", "__init_begin", "__per_cpu_start",
                                                       "__per_cpu_end", "swapper_pg_dir"});
     if (facts.machine != arch_name(profile.arch)) {
@@ -245,11 +276,17 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     // _kernel_size_le), _end - _start on riscv (arch/riscv/kernel/head.S).
     bool riscv = profile.arch == Arch::Riscv64;
     set("image_size", difference("_end", riscv ? "_start" : "_text"), riscv ? "symbols _end - _start" : "symbols _end - _text");
-    // Where arm64's block-mapped linear map splits around the kernel text (map_mem()); no
-    // measured build needs it, so the profile has no value to replace.
-    if (auto init_begin = difference("__init_begin", "_text"); init_begin && profile.arch == Arch::Arm64) {
-        profile.build["init_begin_offset"] = 1;  // a number set() may replace
-        set("init_begin_offset", init_begin, "symbols __init_begin - _text");
+    // Numbers only builds unlike the measured ones use, so no profile has a value to replace:
+    // where arm64's block-mapped linear map splits around the kernel text (map_mem()), and the
+    // KFENCE metadata a build with sampling on allocates (mm_core_init()).
+    auto add = [&](std::string_view name, std::optional<u64> value, std::string from) {
+        if (!value) return;
+        profile.build[std::string(name)] = 1;  // present and not 0: set() takes it
+        set(name, value, std::move(from));
+    };
+    if (profile.arch == Arch::Arm64) add("init_begin_offset", difference("__init_begin", "_text"), "symbols __init_begin - _text");
+    if (auto metadata = facts.struct_sizes.find("kfence_metadata"); metadata != facts.struct_sizes.end()) {
+        add("sizeof_kfence_metadata", metadata->second, "DWARF, sizeof(struct kfence_metadata) in mm/kfence/core.c");
     }
     // 32-bit ARM reserves [__pa(_stext), __pa(_end)) (arch/arm/mm/init.c arm_memblock_init())
     // and keeps the initial page directory at swapper_pg_dir, below the kernel (head.S).
@@ -260,10 +297,40 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
         set("page_directory_offset", difference("swapper_pg_dir", nullptr, profile.page_offset),
             "symbols swapper_pg_dir - PAGE_OFFSET");
     }
-    if (auto per_cpu = difference("__per_cpu_end", "__per_cpu_start")) {
-        set("pcpu_unit_bytes", pcpu_unit_bytes(profile, *per_cpu),
+    // mm/sparse.c memblocks_present(): NR_SECTION_ROOTS pointers, a root being a page of struct
+    // mem_section. NR_MEM_SECTIONS is the arch's, so the measured build's count scales with the
+    // struct (32 bytes in every measured build: they have PAGE_EXTENSION; 16 without).
+    auto struct_size = [&](const char* name) -> std::optional<u64> {
+        auto it = facts.struct_sizes.find(name);
+        return it == facts.struct_sizes.end() || it->second >= (u64{1} << 20) ? std::nullopt : std::optional<u64>(it->second);
+    };
+    if (auto mem_section = struct_size("mem_section"); mem_section && profile.estimated.count("section_roots_bytes")) {
+        set("section_roots_bytes", static_cast<u64>(profile.build.at("section_roots_bytes")) / 32 * *mem_section,
+            fmt::format("DWARF, sizeof(struct mem_section) {} in mm/sparse.c, for the {} of {} (32-byte mem_section)",
+                        *mem_section, profile.build.at("section_roots_bytes"), profile.estimated_from));
+    }
+    // sparse_early_usemaps_alloc_pgdat_section(): a struct mem_section_usage and NR_PAGEBLOCK_BITS
+    // (4) per pageblock of the section, in whole longs.
+    if (auto usage = struct_size("mem_section_usage"); usage && profile.build.count("section_size_bytes") && profile.pageblock_bytes) {
+        u64 bits = static_cast<u64>(profile.build.at("section_size_bytes")) / profile.pageblock_bytes * 4;
+        set("usemap_bytes_per_section", *usage + (bits + 63) / 64 * 8,
+            fmt::format("DWARF, sizeof(struct mem_section_usage) {} in mm/sparse.c, and 4 bits per pageblock", *usage));
+    }
+    std::optional<u64> per_cpu = difference("__per_cpu_end", "__per_cpu_start");
+    std::optional<FirstChunk> chunk = per_cpu ? first_chunk(profile, *per_cpu) : std::nullopt;
+    if (chunk) {
+        set("pcpu_unit_bytes", chunk->unit,
             fmt::format("symbols __per_cpu_end - __per_cpu_start = {} bytes, plus the module and dynamic reserves, "
                         "page aligned (pcpu_embed_first_chunk())", *per_cpu));
+    }
+    auto chunk_struct = facts.struct_sizes.find("pcpu_chunk"), block_md = facts.struct_sizes.find("pcpu_block_md");
+    if (chunk && chunk_struct != facts.struct_sizes.end() && block_md != facts.struct_sizes.end() &&
+        chunk_struct->second < (u64{1} << 20) && block_md->second < (u64{1} << 20) && profile.build_lists.count("pcpu_small_allocations")) {
+        profile.build_lists["pcpu_small_allocations"] = pcpu_small_allocations(profile, *chunk, chunk_struct->second, block_md->second);
+        profile.estimated.erase("pcpu_small_allocations");
+        profile.build_sources["pcpu_small_allocations"] =
+            fmt::format("vmlinux: DWARF, sizeof(struct pcpu_chunk) {} and sizeof(struct pcpu_block_md) {} in mm/percpu.c, "
+                        "with the first chunk's parts (pcpu_setup_first_chunk())", chunk_struct->second, block_md->second);
     }
     profile.vmlinux = path;
 }

@@ -4,6 +4,10 @@
 // Internal to the library.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <vector>
+
 #include "dtmem/profile.hpp"
 
 namespace dtmem::detail {
@@ -18,5 +22,17 @@ void estimate_build_numbers(KernelProfile& profile);
 // measured on a shipped build of the arch; lists are halved or doubled. Less memory taken
 // early (the low end) leaves later top-down allocations higher.
 KernelProfile estimate_bound(const KernelProfile& profile, bool high);
+
+// The per-CPU first chunk of a build whose per-CPU section holds `static_bytes`: its static,
+// reserved (module) and dynamic parts and the unit they fill.
+struct FirstChunk {
+    u64 static_bytes = 0, reserved = 0, dynamic = 0, unit = 0;
+};
+std::optional<FirstChunk> first_chunk(const KernelProfile& profile, u64 static_bytes);
+
+// pcpu_setup_first_chunk()'s small allocations in order (pcpu_small_allocations), given
+// sizeof(struct pcpu_chunk) and sizeof(struct pcpu_block_md).
+std::vector<std::int64_t> pcpu_small_allocations(const KernelProfile& profile, const FirstChunk& chunk, u64 chunk_struct,
+                                                 u64 block_md);
 
 }  // namespace dtmem::detail

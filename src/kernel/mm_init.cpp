@@ -84,6 +84,18 @@ void BootSimulation::start_kernel_allocations() {
         u64 spanned = (align_up(memblock_.end_of_dram(), order_bytes) - align_down(memblock_.start_of_dram(), order_bytes)) / page;
         memblock_.alloc(spanned * entry, page);
     }
+    // mm_core_init() → kfence_alloc_pool_and_metadata() (mm/kfence/core.c, allocated at run
+    // time since 6.6): with sampling on, the objects' metadata, KFENCE_METADATA_SIZE =
+    // PAGE_ALIGN(sizeof(struct kfence_metadata) * CONFIG_KFENCE_NUM_OBJECTS).
+    if (profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) != 0 &&
+        profile_.version >= KernelVersion{6, 6, 0}) {
+        if (u64 metadata = optional_build("sizeof_kfence_metadata")) {
+            memblock_.alloc(align_up(metadata * profile_.number("CONFIG_KFENCE_NUM_OBJECTS").value_or(255), page), page);
+        } else {
+            prediction_.unmodelled.push_back("the KFENCE metadata before swiotlb, whose size this profile does not give "
+                                             "(give --vmlinux)");
+        }
+    }
 }
 
 u64 BootSimulation::hash_table_bytes(u64 scale) const {

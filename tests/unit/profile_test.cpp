@@ -11,6 +11,7 @@
 
 #include "dtmem/error.hpp"
 #include "dtmem/profile.hpp"
+#include "kernel/build_numbers.hpp"
 #include "kernel/profile_yaml.hpp"
 
 using namespace dtmem;
@@ -148,4 +149,22 @@ TEST_CASE("profile_to_yaml: read back, a .config's profile is the same, estimate
     CHECK(read.build_sources.at("image_size") == "estimated: the value measured on arm64-6.1");
     CHECK(read.build_sources.at("swiotlb_slab_bytes") == "kernel source constant, as measured on arm64-6.1");
     CHECK(read.build_sources.at("section_size_bytes").starts_with("kernel source: SECTION_SIZE_BITS 30"));
+}
+
+// The per-CPU allocator's small allocations, from a vmlinux's per-CPU section and struct
+// sizes, against two recorded memblock=debug boots of kernels built from linux-source:
+// tests/kernel-cases/arm64-memblock-debug-1g/arm64-tiny-6.12.log (64-bit, no modules: a
+// 35616-byte section, pcpu_chunk 128 and pcpu_block_md 32 bytes) and
+// tests/kernel-cases/arm-memblock-debug-3g/armmp-alloc-6.1.log (32-bit, 8848 bytes, 88 and 32).
+TEST_CASE("the per-CPU first chunk and its maps, as pcpu_setup_first_chunk() allocates them") {
+    KernelProfile arm64 = profile_from_file(DTMEM_SOURCE_DIR "/tests/kernel-configs/arm64-tiny-6.12.yaml");
+    auto chunk = detail::first_chunk(arm64, 35616);
+    REQUIRE(chunk);
+    CHECK(chunk->unit == 65536);  // memblock_alloc_try_nid: 65536 bytes align=0x1000 (the unit)
+    CHECK(detail::pcpu_small_allocations(arm64, *chunk, 128, 32) == std::vector<std::int64_t>{288, 136, 1024, 1032, 256});
+    KernelProfile arm = profile_from_file(DTMEM_SOURCE_DIR "/tests/kernel-configs/armmp-alloc-6.1.yaml");
+    chunk = detail::first_chunk(arm, 8848);
+    REQUIRE(chunk);
+    CHECK(chunk->unit == 32768);  // PCPU_MIN_UNIT_SIZE
+    CHECK(detail::pcpu_small_allocations(arm, *chunk, 88, 32) == std::vector<std::int64_t>{136, 92, 768, 772, 192});
 }
