@@ -297,6 +297,7 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
         set("page_directory_offset", difference("swapper_pg_dir", nullptr, profile.page_offset),
             "symbols swapper_pg_dir - PAGE_OFFSET");
     }
+    // Numbers computed from struct sizes replace only estimates (a measured build keeps its own).
     // mm/sparse.c memblocks_present(): NR_SECTION_ROOTS pointers, a root being a page of struct
     // mem_section. NR_MEM_SECTIONS is the arch's, so the measured build's count scales with the
     // struct (32 bytes in every measured build: they have PAGE_EXTENSION; 16 without).
@@ -311,7 +312,8 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     }
     // sparse_early_usemaps_alloc_pgdat_section(): a struct mem_section_usage and NR_PAGEBLOCK_BITS
     // (4) per pageblock of the section, in whole longs.
-    if (auto usage = struct_size("mem_section_usage"); usage && profile.build.count("section_size_bytes") && profile.pageblock_bytes) {
+    if (auto usage = struct_size("mem_section_usage");
+        usage && profile.estimated.count("usemap_bytes_per_section") && profile.build.count("section_size_bytes") && profile.pageblock_bytes) {
         u64 bits = static_cast<u64>(profile.build.at("section_size_bytes")) / profile.pageblock_bytes * 4;
         set("usemap_bytes_per_section", *usage + (bits + 63) / 64 * 8,
             fmt::format("DWARF, sizeof(struct mem_section_usage) {} in mm/sparse.c, and 4 bits per pageblock", *usage));
@@ -325,7 +327,7 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     }
     auto chunk_struct = facts.struct_sizes.find("pcpu_chunk"), block_md = facts.struct_sizes.find("pcpu_block_md");
     if (chunk && chunk_struct != facts.struct_sizes.end() && block_md != facts.struct_sizes.end() &&
-        chunk_struct->second < (u64{1} << 20) && block_md->second < (u64{1} << 20) && profile.build_lists.count("pcpu_small_allocations")) {
+        chunk_struct->second < (u64{1} << 20) && block_md->second < (u64{1} << 20) && profile.estimated.count("pcpu_small_allocations")) {
         profile.build_lists["pcpu_small_allocations"] = pcpu_small_allocations(profile, *chunk, chunk_struct->second, block_md->second);
         profile.estimated.erase("pcpu_small_allocations");
         profile.build_sources["pcpu_small_allocations"] =
