@@ -97,7 +97,7 @@ void BootSimulation::mem_limit_remove_map(u64 limit) {
 // DEBUG_PAGEALLOC is on, or when KFENCE's pool comes late (arm64_kfence_can_set_direct_map():
 // CONFIG_KFENCE_SAMPLE_INTERVAL 0).
 bool BootSimulation::linear_map_by_pages() const {
-    bool kfence_late = profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) == 0;
+    bool kfence_late = profile_.has("CONFIG_KFENCE") && !kfence_samples();
     return profile_.has("CONFIG_RODATA_FULL_DEFAULT_ENABLED") || profile_.has("CONFIG_DEBUG_PAGEALLOC_ENABLE_DEFAULT") ||
            kfence_late;
 }
@@ -121,7 +121,8 @@ u64 BootSimulation::linear_map_tables_by_pages() const {
 // vmlinux's __init_begin it is taken to fall inside a block (one more table).
 u64 BootSimulation::linear_map_tables_by_blocks(const std::optional<Range>& kfence_pool) const {
     u64 page = profile_.page_size;
-    u64 init_begin = kernel_ + (optional_build("init_begin_offset") ? optional_build("init_begin_offset") : page);
+    u64 init_begin_offset = optional_build("init_begin_offset");
+    u64 init_begin = kernel_ + (init_begin_offset ? init_begin_offset : page);
     std::vector<std::pair<u64, u64>> ranges;  // [start, end)
     for (const detail::MemblockRegion& r : memblock_.memory()) {
         if (r.nomap) continue;
@@ -169,12 +170,13 @@ bool BootSimulation::arm64_early_allocations() {
     // KFENCE pool comes first, KFENCE_POOL_SIZE = (CONFIG_KFENCE_NUM_OBJECTS + 1) * 2 pages
     // (include/linux/kfence.h), and is mapped page by page (arm64_kfence_map_pool()).
     std::optional<Range> kfence_pool;
-    if (profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) != 0) {
+    if (kfence_samples()) {
         u64 size = (profile_.number("CONFIG_KFENCE_NUM_OBJECTS").value_or(255) + 1) * 2 * page;
         if (auto base = memblock_.alloc(size, page)) kfence_pool = Range{*base, size};
     }
-    u64 wanted = linear_map_by_pages() ? linear_map_tables_by_pages() : linear_map_tables_by_blocks(kfence_pool);
-    if (!linear_map_by_pages() && profile_.version < KernelVersion{6, 12, 0}) {
+    bool by_pages = linear_map_by_pages();
+    u64 wanted = by_pages ? linear_map_tables_by_pages() : linear_map_tables_by_blocks(kfence_pool);
+    if (!by_pages && profile_.version < KernelVersion{6, 12, 0}) {
         // Checked on 6.12 only: 6.1's paging_init() also maps the kernel image (map_kernel())
         // and the ID map (create_idmap()) with tables of its own.
         prediction_.unmodelled.push_back("the page tables of a linear map built with blocks (no rodata=full) before 6.12, "

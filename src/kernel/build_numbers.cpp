@@ -272,6 +272,11 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
         if (!end || !start || *end < *start) return std::nullopt;
         return *end - *start;
     };
+    // A struct that computed numbers scale with (none is 1 MiB: larger is not a kernel's).
+    auto struct_size = [&](const char* name) -> std::optional<u64> {
+        auto it = facts.struct_sizes.find(name);
+        return it == facts.struct_sizes.end() || it->second >= (u64{1} << 20) ? std::nullopt : std::optional<u64>(it->second);
+    };
     // The Image header's image_size: _end - _text on arm64 (arch/arm64/kernel/image.h
     // _kernel_size_le), _end - _start on riscv (arch/riscv/kernel/head.S).
     bool riscv = profile.arch == Arch::Riscv64;
@@ -285,9 +290,7 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
         set(name, value, std::move(from));
     };
     if (profile.arch == Arch::Arm64) add("init_begin_offset", difference("__init_begin", "_text"), "symbols __init_begin - _text");
-    if (auto metadata = facts.struct_sizes.find("kfence_metadata"); metadata != facts.struct_sizes.end()) {
-        add("sizeof_kfence_metadata", metadata->second, "DWARF, sizeof(struct kfence_metadata) in mm/kfence/core.c");
-    }
+    add("sizeof_kfence_metadata", struct_size("kfence_metadata"), "DWARF, sizeof(struct kfence_metadata) in mm/kfence/core.c");
     // 32-bit ARM reserves [__pa(_stext), __pa(_end)) (arch/arm/mm/init.c arm_memblock_init())
     // and keeps the initial page directory at swapper_pg_dir, below the kernel (head.S).
     if (profile.arch == Arch::Arm) {
@@ -301,10 +304,6 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
     // mm/sparse.c memblocks_present(): NR_SECTION_ROOTS pointers, a root being a page of struct
     // mem_section. NR_MEM_SECTIONS is the arch's, so the measured build's count scales with the
     // struct (32 bytes in every measured build: they have PAGE_EXTENSION; 16 without).
-    auto struct_size = [&](const char* name) -> std::optional<u64> {
-        auto it = facts.struct_sizes.find(name);
-        return it == facts.struct_sizes.end() || it->second >= (u64{1} << 20) ? std::nullopt : std::optional<u64>(it->second);
-    };
     if (auto mem_section = struct_size("mem_section"); mem_section && profile.estimated.count("section_roots_bytes")) {
         set("section_roots_bytes", static_cast<u64>(profile.build.at("section_roots_bytes")) / 32 * *mem_section,
             fmt::format("DWARF, sizeof(struct mem_section) {} in mm/sparse.c, for the {} of {} (32-byte mem_section)",
@@ -325,14 +324,13 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
             fmt::format("symbols __per_cpu_end - __per_cpu_start = {} bytes, plus the module and dynamic reserves, "
                         "page aligned (pcpu_embed_first_chunk())", *per_cpu));
     }
-    auto chunk_struct = facts.struct_sizes.find("pcpu_chunk"), block_md = facts.struct_sizes.find("pcpu_block_md");
-    if (chunk && chunk_struct != facts.struct_sizes.end() && block_md != facts.struct_sizes.end() &&
-        chunk_struct->second < (u64{1} << 20) && block_md->second < (u64{1} << 20) && profile.estimated.count("pcpu_small_allocations")) {
-        profile.build_lists["pcpu_small_allocations"] = pcpu_small_allocations(profile, *chunk, chunk_struct->second, block_md->second);
+    auto chunk_struct = struct_size("pcpu_chunk"), block_md = struct_size("pcpu_block_md");
+    if (chunk && chunk_struct && block_md && profile.estimated.count("pcpu_small_allocations")) {
+        profile.build_lists["pcpu_small_allocations"] = pcpu_small_allocations(profile, *chunk, *chunk_struct, *block_md);
         profile.estimated.erase("pcpu_small_allocations");
         profile.build_sources["pcpu_small_allocations"] =
             fmt::format("vmlinux: DWARF, sizeof(struct pcpu_chunk) {} and sizeof(struct pcpu_block_md) {} in mm/percpu.c, "
-                        "with the first chunk's parts (pcpu_setup_first_chunk())", chunk_struct->second, block_md->second);
+                        "with the first chunk's parts (pcpu_setup_first_chunk())", *chunk_struct, *block_md);
     }
     profile.vmlinux = path;
 }

@@ -87,8 +87,7 @@ void BootSimulation::start_kernel_allocations() {
     // mm_core_init() → kfence_alloc_pool_and_metadata() (mm/kfence/core.c, allocated at run
     // time since 6.6): with sampling on, the objects' metadata, KFENCE_METADATA_SIZE =
     // PAGE_ALIGN(sizeof(struct kfence_metadata) * CONFIG_KFENCE_NUM_OBJECTS).
-    if (profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) != 0 &&
-        profile_.version >= KernelVersion{6, 6, 0}) {
+    if (kfence_samples() && profile_.version >= KernelVersion{6, 6, 0}) {
         if (u64 metadata = optional_build("sizeof_kfence_metadata")) {
             memblock_.alloc(align_up(metadata * profile_.number("CONFIG_KFENCE_NUM_OBJECTS").value_or(255), page), page);
         } else {

@@ -269,6 +269,11 @@ private:
     void boot_arm64();
     void remove_unaddressable_arm64(u64 kernel_end);
     bool linear_map_by_pages() const;
+    // KFENCE samples from boot (CONFIG_KFENCE_SAMPLE_INTERVAL not 0): its pool comes early
+    // (arm64 kfence_early_init) and its metadata is allocated at mm_core_init().
+    bool kfence_samples() const {
+        return profile_.has("CONFIG_KFENCE") && profile_.number("CONFIG_KFENCE_SAMPLE_INTERVAL").value_or(0) != 0;
+    }
     u64 linear_map_tables_by_pages() const;
     u64 linear_map_tables_by_blocks(const std::optional<Range>& kfence_pool) const;
     void mem_limit_remove_map(u64 limit);
