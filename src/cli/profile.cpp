@@ -4,7 +4,6 @@
 // file instead of the build's artefacts.
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
