@@ -15,7 +15,7 @@
 namespace dtmem {
 
 // The kinds of fact, in the order a review lists them.
-enum class FactKind { Ram, MemReserve, Reservation, PoolUsers, DmaWindow, Zone, Cma, Swiotlb, Lowmem };
+enum class FactKind { Ram, MemReserve, Reservation, PoolUsers, DmaWindow, Zone, Cma, Swiotlb, CrashKernel, Lowmem };
 
 std::string_view fact_kind_name(FactKind kind);  // "RAM", "reservation", ...
 

@@ -91,6 +91,9 @@ void prediction_facts(const Analysis& analysis, std::vector<Fact>& out) {
     }
     out.push_back(p.swiotlb ? fact(FactKind::Swiotlb, "bounce buffer", {*p.swiotlb})
                             : Fact{FactKind::Swiotlb, "bounce buffer", "none", std::nullopt});
+    for (const BootImage& crash : p.crashkernel) {
+        out.push_back(fact(FactKind::CrashKernel, crash.name == "crash kernel" ? "region" : "low part", {crash.range}));
+    }
     if (p.lowmem_end) out.push_back({FactKind::Lowmem, "end", hex(*p.lowmem_end), std::nullopt});
     if (p.lowmem_free) out.push_back({FactKind::Lowmem, "free for the kernel", fmt::format("{} MiB", *p.lowmem_free >> 20), std::nullopt});
 }
@@ -166,7 +169,7 @@ std::vector<Finding> surplus(const Analysis& side, const std::vector<Finding>& f
 
 std::string_view fact_kind_name(FactKind kind) {
     static constexpr std::string_view kNames[] = {"RAM", "/memreserve/", "reservation", "pool users", "DMA window",
-                                                  "zone", "CMA area", "swiotlb", "lowmem"};
+                                                  "zone", "CMA area", "swiotlb", "crashkernel", "lowmem"};
     return kNames[static_cast<int>(kind)];
 }
 

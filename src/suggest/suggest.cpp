@@ -70,6 +70,19 @@ std::optional<u64> default_cma_size(const Analysis& analysis) {
     return std::nullopt;
 }
 
+// The size of the last crashkernel= that gives one plainly (SIZE, SIZE@ADDR, SIZE,high; not
+// the ranges form nor a ",low" part).
+std::optional<u64> crashkernel_size(std::string_view bootargs) {
+    std::optional<u64> size;
+    std::istringstream words{std::string(bootargs)};
+    for (std::string word; words >> word;) {
+        if (!word.starts_with("crashkernel=") || word.ends_with(",low") || has(word, ":")) continue;
+        auto [bytes, used] = detail::memparse(std::string_view(word).substr(std::string_view("crashkernel=").size()));
+        if (used && bytes) size = bytes;
+    }
+    return size;
+}
+
 // The highest CPU address each DMA-limited device reaches, plus one.
 std::vector<u64> device_limits(const Analysis& analysis) {
     std::vector<u64> limits;
@@ -150,6 +163,22 @@ std::vector<Candidate> bootarg_candidates(const Analysis& analysis, const Findin
             add("vmalloc", fmt::format("vmalloc={}M", mib),
                 fmt::format("A {} MiB vmalloc area moves the lowmem/HighMem boundary up, giving lowmem the difference "
                             "(drivers that vmap a lot need more).", mib));
+        }
+    }
+    // crashkernel=: the size asked for, then halves of it down to 64 MiB, placed by the kernel
+    // (no @ADDR), and with ",high" where the kernel reads it (arm64; riscv64 from 6.9, as
+    // modelled), which takes the region from memory above the DMA limit.
+    if (rule == "crashkernel-fails") {
+        std::optional<u64> size = crashkernel_size(bootargs);
+        bool high = p.profile.arch == Arch::Arm64 || (p.profile.arch == Arch::Riscv64 && p.profile.version >= KernelVersion{6, 9, 0});
+        for (u64 s = size.value_or(0); size && s >= 64 * kMiB; s /= 2) {
+            if (high) {
+                add("crashkernel", fmt::format("crashkernel={},high", size_argument(s)),
+                    fmt::format("Takes the {} crash region from memory above the DMA limit, which has room (6.12 adds a "
+                                "128 MiB low part below the limit, 6.1 none).", human_size(s)));
+            }
+            add("crashkernel", fmt::format("crashkernel={}", size_argument(s)),
+                fmt::format("A {} crash region, placed by the kernel where it looks for one.", human_size(s)));
         }
     }
     if (rule == "swiotlb-alloc-fails") {

@@ -114,3 +114,28 @@ TEST_CASE("suggest: a smaller swiotlb= keeps the area count and force of the one
     CHECK_FALSE(made("swiotlb=2048,2,force"));
     CHECK_FALSE(made("swiotlb=1024"));
 }
+
+TEST_CASE("suggest: crashkernel=SIZE,high for a crash region that does not fit below the DMA limit") {
+    // tests/kernel-cases/arm64-crashkernel-too-big-low: 6.1 cannot place crashkernel=3G below
+    // 4 GiB and gives up. Its recorded boot with the suggested argument
+    // (tests/kernel-cases/arm64-crashkernel-high-3g, arm64-6.1) reserves it above 4 GiB.
+    fs::path cases = fs::path(DTMEM_SOURCE_DIR) / "tests/kernel-cases";
+    Request request;
+    request.input = (cases / "arm64-crashkernel-too-big-low/board.dts").string();
+    request.content = read_input(request.input);
+    request.load.include_dirs = {(cases / "include").string()};
+    request.profile.kernel = "arm64-6.1";
+    request.boot.kernel_address = 0x40200000;
+    request.boot.dtb_address = 0x48000000;
+    Analysis analysis = analyze(request);
+    Suggestions result = suggest(request, analysis, {}, Severity::Error);
+    REQUIRE_FALSE(result.suggestions.empty());
+    const Suggestion& first = result.suggestions.front();
+    CHECK(first.change == "crashkernel=3G,high");
+    CHECK(first.bootargs == "console=ttyAMA0 earlycon panic=-1 crashkernel=3G,high");
+    auto recorded = std::find_if(first.effect.begin(), first.effect.end(),
+                                 [](const FactChange& c) { return c.fact == FactKind::CrashKernel && c.subject == "region"; });
+    REQUIRE(recorded != first.effect.end());
+    // "crashkernel reserved: 0x0000000176e00000 - 0x0000000236e00000 (3072 MB)"
+    CHECK(recorded->after.starts_with("0x176e00000-0x236dfffff"));
+}
