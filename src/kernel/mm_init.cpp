@@ -47,8 +47,19 @@ void BootSimulation::allocations_before_mem_init() {
                                          "profile; swiotlb assumes they fit above the CMA area");
         return;
     }
-    // request_standard_resources(): one array for every memory region.
-    memblock_.alloc(build("resource_bytes_per_memory_region") * memblock_.memory().size(), 64);
+    u64 resource = build("resource_bytes_per_memory_region");
+    if (profile_.arch == Arch::Riscv64) {
+        // arch/riscv/kernel/setup.c init_resources(): room for every memory and reserved region
+        // and one more, filled from the end with the reserved regions outside memory and the
+        // memory regions; the unused start of the array is freed again.
+        u64 reserved_outside = 0;
+        for (const detail::MemblockRegion& r : memblock_.reserved()) reserved_outside += !memblock_.overlaps_memory(align_down(r.base, profile_.page_size), 1);
+        u64 slots = memblock_.memory().size() + memblock_.reserved().size() + 1;
+        u64 used = std::min(slots, memblock_.memory().size() + reserved_outside);
+        if (auto array = memblock_.alloc(resource * slots, 64); array && used < slots) memblock_.free(*array, resource * (slots - used));
+    } else {
+        memblock_.alloc(resource * memblock_.memory().size(), 64);  // request_standard_resources()
+    }
     start_kernel_allocations();
 }
 
