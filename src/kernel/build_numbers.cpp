@@ -24,6 +24,8 @@ using detail::align_up;
 using detail::FirstChunk;
 using detail::first_chunk;
 using detail::pcpu_small_allocations;
+using detail::section_roots_bytes;
+using detail::usemap_bytes;
 
 namespace {
 
@@ -209,6 +211,15 @@ std::vector<std::int64_t> pcpu_small_allocations(const KernelProfile& profile, c
     return sizes;
 }
 
+u64 section_roots_bytes(u64 measured_roots_bytes, u64 mem_section_bytes) {
+    return measured_roots_bytes / 32 * mem_section_bytes;
+}
+
+u64 usemap_bytes(const KernelProfile& profile, u64 section_bytes, u64 usage_struct_bytes) {
+    u64 bits = profile.pageblock_bytes ? section_bytes / profile.pageblock_bytes * 4 : 0;
+    return usage_struct_bytes + (bits + 63) / 64 * 8;
+}
+
 }  // namespace detail
 
 namespace {
@@ -301,20 +312,15 @@ void apply_vmlinux(KernelProfile& profile, const std::string& path) {
             "symbols swapper_pg_dir - PAGE_OFFSET");
     }
     // Numbers computed from struct sizes replace only estimates (a measured build keeps its own).
-    // mm/sparse.c memblocks_present(): NR_SECTION_ROOTS pointers, a root being a page of struct
-    // mem_section. NR_MEM_SECTIONS is the arch's, so the measured build's count scales with the
-    // struct (32 bytes in every measured build: they have PAGE_EXTENSION; 16 without).
     if (auto mem_section = struct_size("mem_section"); mem_section && profile.estimated.count("section_roots_bytes")) {
-        set("section_roots_bytes", static_cast<u64>(profile.build.at("section_roots_bytes")) / 32 * *mem_section,
+        u64 measured = static_cast<u64>(profile.build.at("section_roots_bytes"));
+        set("section_roots_bytes", section_roots_bytes(measured, *mem_section),
             fmt::format("DWARF, sizeof(struct mem_section) {} in mm/sparse.c, for the {} of {} (32-byte mem_section)",
-                        *mem_section, profile.build.at("section_roots_bytes"), profile.estimated_from));
+                        *mem_section, measured, profile.estimated_from));
     }
-    // sparse_early_usemaps_alloc_pgdat_section(): a struct mem_section_usage and NR_PAGEBLOCK_BITS
-    // (4) per pageblock of the section, in whole longs.
     if (auto usage = struct_size("mem_section_usage");
-        usage && profile.estimated.count("usemap_bytes_per_section") && profile.build.count("section_size_bytes") && profile.pageblock_bytes) {
-        u64 bits = static_cast<u64>(profile.build.at("section_size_bytes")) / profile.pageblock_bytes * 4;
-        set("usemap_bytes_per_section", *usage + (bits + 63) / 64 * 8,
+        usage && profile.estimated.count("usemap_bytes_per_section") && profile.build.count("section_size_bytes")) {
+        set("usemap_bytes_per_section", usemap_bytes(profile, static_cast<u64>(profile.build.at("section_size_bytes")), *usage),
             fmt::format("DWARF, sizeof(struct mem_section_usage) {} in mm/sparse.c, and 4 bits per pageblock", *usage));
     }
     std::optional<u64> per_cpu = difference("__per_cpu_end", "__per_cpu_start");

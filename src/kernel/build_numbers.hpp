@@ -35,4 +35,13 @@ std::optional<FirstChunk> first_chunk(const KernelProfile& profile, u64 static_b
 std::vector<std::int64_t> pcpu_small_allocations(const KernelProfile& profile, const FirstChunk& chunk, u64 chunk_struct,
                                                  u64 block_md);
 
+// mm/sparse.c memblocks_present(): NR_SECTION_ROOTS pointers, a root being a page of struct
+// mem_section. NR_MEM_SECTIONS is the arch's, so a measured build's roots (every measured build
+// has PAGE_EXTENSION: a 32-byte mem_section) scale with the struct (16 bytes without).
+u64 section_roots_bytes(u64 measured_roots_bytes, u64 mem_section_bytes);
+
+// sparse_early_usemaps_alloc_pgdat_section(): a struct mem_section_usage and NR_PAGEBLOCK_BITS
+// (4) per pageblock of a section, in whole 64-bit longs (sparse memory is 64-bit only here).
+u64 usemap_bytes(const KernelProfile& profile, u64 section_bytes, u64 usage_struct_bytes);
+
 }  // namespace dtmem::detail

@@ -168,3 +168,16 @@ TEST_CASE("the per-CPU first chunk and its maps, as pcpu_setup_first_chunk() all
     CHECK(chunk->unit == 32768);  // PCPU_MIN_UNIT_SIZE
     CHECK(detail::pcpu_small_allocations(arm, *chunk, 88, 32) == std::vector<std::int64_t>{136, 92, 768, 772, 192});
 }
+
+// The sparse numbers a vmlinux's struct sizes give, against the recorded memblock=debug boots
+// (tests/kernel-cases/arm64-memblock-debug-1g): the tiny build (mem_section 16 bytes,
+// mem_section_usage 24, no HUGETLB_PAGE: 4 MiB pageblocks) allocates 65536 bytes of section
+// roots and 320 bytes of usemaps for 8 sections; Debian's 6.12 (2 MiB pageblocks) 56 per section.
+TEST_CASE("section roots and usemaps from struct mem_section and struct mem_section_usage") {
+    KernelProfile tiny = profile_from_file(DTMEM_SOURCE_DIR "/tests/kernel-configs/arm64-tiny-6.12.yaml");
+    REQUIRE(tiny.pageblock_bytes == 4u << 20);
+    CHECK(detail::section_roots_bytes(0x20000, 16) == 65536);
+    CHECK(detail::usemap_bytes(tiny, 128u << 20, 24) * 8 == 320);
+    KernelProfile debian = shipped_profile("arm64-6.12");
+    CHECK(detail::usemap_bytes(debian, 128u << 20, 24) == debian.build.at("usemap_bytes_per_section"));
+}
